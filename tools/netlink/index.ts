@@ -1,0 +1,9 @@
+/**
+ * The course's netlink library: framing, attributes, errors, generic netlink,
+ * a request/dump client, byte decoders and a malformed-message generator.
+ * Import it as `#netlink`.
+ */
+export * from './constants.ts';
+export * from './message.ts';
+export * from './attributes.ts';
+export * from './errors.ts';
