@@ -7,3 +7,5 @@ export * from './constants.ts';
 export * from './message.ts';
 export * from './attributes.ts';
 export * from './errors.ts';
+export * from './genl.ts';
+export * from './client.ts';
