@@ -82,17 +82,17 @@ static napi_value throw_errno(napi_env env, int err, const char *syscall)
 	return NULL;
 }
 
-static void free_handle(uv_handle_t *handle)
-{
-	free(handle);
-}
-
 /* Release the fd and the poll handle; safe to call more than once. */
 static void nls_shutdown(struct nls *s)
 {
 	if (s->poll) {
-		/* uv_close removes the fd from epoll at once, before close(). */
-		uv_close((uv_handle_t *)s->poll, free_handle);
+		/*
+		 * uv_close removes the fd from epoll at once, before close().
+		 * The close callback is libc's free, not a function of ours: a
+		 * worker's environment unloads this addon before its loop runs
+		 * the last close callbacks (measured: a segfault otherwise).
+		 */
+		uv_close((uv_handle_t *)s->poll, (uv_close_cb)free);
 		s->poll = NULL;
 	}
 	if (s->fd >= 0) {
@@ -387,13 +387,16 @@ static void on_poll(uv_poll_t *handle, int status, int events)
 	if (!s->on_readable || napi_open_handle_scope(env, &scope) != napi_ok)
 		return;
 	if (napi_get_reference_value(env, s->on_readable, &fn) == napi_ok && fn &&
-	    napi_get_undefined(env, &recv) == napi_ok &&
+	    napi_get_global(env, &recv) == napi_ok &&	/* must be an object */
 	    napi_create_int32(env, status, &argv[0]) == napi_ok) {
 		/* make_callback drains promise jobs and nextTicks afterwards. */
 		if (napi_make_callback(env, s->actx, recv, fn, 1, argv, &result) ==
 		    napi_pending_exception &&
-		    napi_get_and_clear_last_exception(env, &exc) == napi_ok)
+		    napi_get_and_clear_last_exception(env, &exc) == napi_ok) {
+			/* Stop first: a callback that keeps throwing must not spin. */
+			uv_poll_stop(handle);
 			napi_fatal_exception(env, exc);	/* -> 'uncaughtException' */
+		}
 	}
 	napi_close_handle_scope(env, scope);
 }

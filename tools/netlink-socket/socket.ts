@@ -179,7 +179,13 @@ export class NetlinkSocket {
     return this.#closed;
   }
 
-  /** Sends one datagram (to the kernel unless dest says otherwise); returns bytes sent. */
+  /**
+   * Sends one datagram (to the kernel unless dest says otherwise); returns bytes
+   * sent. With `groups`, the kernel multicasts and then also unicasts to
+   * `portId` (0: the kernel), so a unit without a kernel socket (USERSOCK)
+   * throws ECONNREFUSED after the multicast went out. A full receiver gives
+   * EAGAIN: sends never block.
+   */
   send(bytes: Uint8Array, dest: Destination = {}): number {
     this.#assertOpen('send');
     return this.#call(() => this.#native.send(this.#handle, bytes, dest.portId ?? 0, dest.groups ?? 0));
