@@ -17,5 +17,20 @@
  * Errors are NetlinkSocketError with `code` ('ENOBUFS', 'EPROTONOSUPPORT', ...),
  * `errno` (positive number) and `syscall`; EPROTONOSUPPORT's message explains that
  * the protocol's kernel module is probably not loaded.
+ *
+ * Details of this implementation (socket.ts, native.ts, build.ts):
+ *   - NetlinkSocket.open(protocol, { groups, portId }): legacy bind bitmask and
+ *     an explicit port id are optional.
+ *   - receive({ bufferSize = 32768, signal, timeoutMs, peek }) resolves with
+ *     { data, size, truncated, from: { portId, groups } }; `size` is the real
+ *     datagram length (MSG_TRUNC), `data` at most bufferSize bytes. Receives are
+ *     served in call order; a timeout rejects with code 'ETIMEDOUT', an abort
+ *     with the signal's reason. ENOBUFS (an overrun lost messages) rejects one
+ *     receive and the socket stays usable.
+ *   - A socket keeps Node alive only while a receive waits; idle sockets never do.
+ *   - The addon is compiled by ensureNativeBinding() (build.ts) into
+ *     .cache/native/; open() loads it synchronously and throws with the build
+ *     command when it is missing. NETLINK_SOCKET_ADDON=<file.node> overrides
+ *     where it is loaded from.
  */
 export * from './socket.ts';
