@@ -138,6 +138,73 @@ export const NETLINK_CAP_ACK = 10;
 export const NETLINK_EXT_ACK = 11;
 export const NETLINK_GET_STRICT_CHK = 12;
 
+/* ---- Policy descriptions (NLMSGERR_ATTR_POLICY, CTRL_CMD_GETPOLICY) ---- */
+/* enum netlink_attribute_type */
+export const NL_ATTR_TYPE_INVALID = 0;
+export const NL_ATTR_TYPE_FLAG = 1;
+export const NL_ATTR_TYPE_U8 = 2;
+export const NL_ATTR_TYPE_U16 = 3;
+export const NL_ATTR_TYPE_U32 = 4;
+export const NL_ATTR_TYPE_U64 = 5;
+export const NL_ATTR_TYPE_S8 = 6;
+export const NL_ATTR_TYPE_S16 = 7;
+export const NL_ATTR_TYPE_S32 = 8;
+export const NL_ATTR_TYPE_S64 = 9;
+export const NL_ATTR_TYPE_BINARY = 10;
+export const NL_ATTR_TYPE_STRING = 11;
+export const NL_ATTR_TYPE_NUL_STRING = 12;
+export const NL_ATTR_TYPE_NESTED = 13;
+export const NL_ATTR_TYPE_NESTED_ARRAY = 14;
+export const NL_ATTR_TYPE_BITFIELD32 = 15;
+/* enum netlink_policy_type_attr */
+export const NL_POLICY_TYPE_ATTR_UNSPEC = 0;
+export const NL_POLICY_TYPE_ATTR_TYPE = 1;
+export const NL_POLICY_TYPE_ATTR_MIN_VALUE_S = 2;
+export const NL_POLICY_TYPE_ATTR_MAX_VALUE_S = 3;
+export const NL_POLICY_TYPE_ATTR_MIN_VALUE_U = 4;
+export const NL_POLICY_TYPE_ATTR_MAX_VALUE_U = 5;
+export const NL_POLICY_TYPE_ATTR_MIN_LENGTH = 6;
+export const NL_POLICY_TYPE_ATTR_MAX_LENGTH = 7;
+export const NL_POLICY_TYPE_ATTR_POLICY_IDX = 8;
+export const NL_POLICY_TYPE_ATTR_POLICY_MAXTYPE = 9;
+export const NL_POLICY_TYPE_ATTR_BITFIELD32_MASK = 10;
+export const NL_POLICY_TYPE_ATTR_PAD = 11;
+export const NL_POLICY_TYPE_ATTR_MASK = 12;
+export const NL_POLICY_TYPE_ATTR_MAX = NL_POLICY_TYPE_ATTR_MASK;
+
+export const NL_ATTR_TYPE_NAMES: Readonly<Record<number, string>> = {
+  0: 'NL_ATTR_TYPE_INVALID',
+  1: 'NL_ATTR_TYPE_FLAG',
+  2: 'NL_ATTR_TYPE_U8',
+  3: 'NL_ATTR_TYPE_U16',
+  4: 'NL_ATTR_TYPE_U32',
+  5: 'NL_ATTR_TYPE_U64',
+  6: 'NL_ATTR_TYPE_S8',
+  7: 'NL_ATTR_TYPE_S16',
+  8: 'NL_ATTR_TYPE_S32',
+  9: 'NL_ATTR_TYPE_S64',
+  10: 'NL_ATTR_TYPE_BINARY',
+  11: 'NL_ATTR_TYPE_STRING',
+  12: 'NL_ATTR_TYPE_NUL_STRING',
+  13: 'NL_ATTR_TYPE_NESTED',
+  14: 'NL_ATTR_TYPE_NESTED_ARRAY',
+  15: 'NL_ATTR_TYPE_BITFIELD32',
+};
+export const NL_POLICY_TYPE_ATTR_NAMES: Readonly<Record<number, string>> = {
+  1: 'NL_POLICY_TYPE_ATTR_TYPE',
+  2: 'NL_POLICY_TYPE_ATTR_MIN_VALUE_S',
+  3: 'NL_POLICY_TYPE_ATTR_MAX_VALUE_S',
+  4: 'NL_POLICY_TYPE_ATTR_MIN_VALUE_U',
+  5: 'NL_POLICY_TYPE_ATTR_MAX_VALUE_U',
+  6: 'NL_POLICY_TYPE_ATTR_MIN_LENGTH',
+  7: 'NL_POLICY_TYPE_ATTR_MAX_LENGTH',
+  8: 'NL_POLICY_TYPE_ATTR_POLICY_IDX',
+  9: 'NL_POLICY_TYPE_ATTR_POLICY_MAXTYPE',
+  10: 'NL_POLICY_TYPE_ATTR_BITFIELD32_MASK',
+  11: 'NL_POLICY_TYPE_ATTR_PAD',
+  12: 'NL_POLICY_TYPE_ATTR_MASK',
+};
+
 /* ---- Attribute type flags ---- */
 export const NLA_F_NESTED = 1 << 15;
 export const NLA_F_NET_BYTEORDER = 1 << 14;

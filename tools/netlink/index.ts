@@ -9,3 +9,4 @@ export * from './attributes.ts';
 export * from './errors.ts';
 export * from './genl.ts';
 export * from './client.ts';
+export * from './decode.ts';
