@@ -10,3 +10,4 @@ export * from './errors.ts';
 export * from './genl.ts';
 export * from './client.ts';
 export * from './decode.ts';
+export * from './fuzz.ts';
