@@ -201,8 +201,13 @@ static struct genl_family gnl_foobar_xmpl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.small_ops = gnl_foobar_xmpl_ops,
 	.n_small_ops = ARRAY_SIZE(gnl_foobar_xmpl_ops),
-	/* Every command is new: reject flags that mean nothing for them. */
-	.resv_start_op = __GNL_FOOBAR_XMPL_C_MAX,
+	/*
+	 * Commands numbered from resv_start_op on get the strict checks of a new
+	 * family (reserved nlmsg_flags bits rejected, a policy required). All of
+	 * ours are new, so it is the first command. In-tree families set it past
+	 * their old commands to keep those lax; copying that here would be wrong.
+	 */
+	.resv_start_op = GNL_FOOBAR_XMPL_C_ECHO_MSG,
 };
 /* #endregion family */
 
