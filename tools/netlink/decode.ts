@@ -186,7 +186,12 @@ function spec(names: AttrNames | undefined, type: number): AttrSpec | undefined 
 /** Valid UTF-8 without control characters (tab and newline allowed): worth showing as text. */
 function isPrintable(bytes: Uint8Array): boolean {
   if (bytes.length === 0) return false;
-  for (const b of bytes) if (b < 0x20 ? b !== 0x09 && b !== 0x0a : b === 0x7f) return false;
+  let ascii = true;
+  for (const b of bytes) {
+    if (b < 0x20 ? b !== 0x09 && b !== 0x0a : b === 0x7f) return false;
+    if (b > 0x7f) ascii = false;
+  }
+  if (ascii) return true; // TextDecoder calls are slow; most netlink text is ASCII
   try {
     strictUtf8.decode(bytes);
     return true;
@@ -196,7 +201,12 @@ function isPrintable(bytes: Uint8Array): boolean {
 }
 
 function quote(bytes: Uint8Array): string {
-  return JSON.stringify(utf8.decode(bytes));
+  let text = '';
+  for (const b of bytes) {
+    if (b > 0x7f) return JSON.stringify(utf8.decode(bytes));
+    text += String.fromCharCode(b);
+  }
+  return JSON.stringify(text);
 }
 
 /** Text of a NUL-terminated or plain string value, saying which it is. */
@@ -246,21 +256,22 @@ export function describeFlags(flags: number, context: { type: number; requestKin
 
 class Decoder {
   errorCount = 0;
+  readonly view: DataView;
   constructor(
     readonly bytes: Uint8Array,
     readonly options: DecodeOptions,
-  ) {}
-
-  dv = (): DataView => new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
 
   u16(at: number): number {
-    return this.dv().getUint16(at, HOST_LITTLE_ENDIAN);
+    return this.view.getUint16(at, HOST_LITTLE_ENDIAN);
   }
   u32(at: number): number {
-    return this.dv().getUint32(at, HOST_LITTLE_ENDIAN);
+    return this.view.getUint32(at, HOST_LITTLE_ENDIAN);
   }
   s32(at: number): number {
-    return this.dv().getInt32(at, HOST_LITTLE_ENDIAN);
+    return this.view.getInt32(at, HOST_LITTLE_ENDIAN);
   }
 
   leaf(name: string, offset: number, length: number, value: string): DecodedField {
@@ -702,8 +713,12 @@ export interface FormatOptions {
   title?: string;
 }
 
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 function hexBytes(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += (i ? ' ' : '') + HEX[bytes[i]!];
+  return out;
 }
 
 /** Prints a decoded tree as 4-byte rows: offset, bytes, field (indented by depth), value. */
