@@ -1,0 +1,247 @@
+/**
+ * One grading session: prepares everything a lab needs (module, initramfs, bundles),
+ * boots the kernel once, and runs jobs in it. `--watch` keeps the session and sends one
+ * job per save.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { LabDefinition } from './api.ts';
+import { repoRoot, type LabLocation } from './labs.ts';
+import type { GuestMessage, HostMessage, JobModule, TestResult } from './protocol.ts';
+import { writeStarter } from './starter.ts';
+import { bundle, bundleAgent, type Variant } from '../vm/bundle.ts';
+import { cacheDir, hashOf } from '../vm/cache.ts';
+import { ensureInitramfs } from '../vm/initramfs.ts';
+import { buildModule, type BuiltModule } from '../vm/kbuild.ts';
+import { findKernel, type InstalledKernel } from '../vm/kernel.ts';
+import { scanKernelLog, type KernelProblem } from '../vm/kernel-log.ts';
+import { chooseAccelerator, Machine, MachineError, type Accelerator } from '../vm/qemu.ts';
+import { ensureNativeBinding } from '../netlink-socket/build.ts';
+
+export interface Progress {
+  step(message: string): void;
+  done(message: string): void;
+  /** The student's code printed something while its tests ran. */
+  output(stream: 'stdout' | 'stderr', text: string): void;
+  testStart(name: string): void;
+  testEnd(result: TestResult): void;
+}
+
+export interface JobOutcome {
+  tests: { name: string; points: number }[];
+  results: TestResult[];
+  /** Kernel trouble seen during the job (oops, warnings...), with the log around it. */
+  kernelProblems: KernelProblem[];
+  kernelLog: string[];
+  moduleUnloaded: boolean;
+  unloadError?: string;
+  setupError?: string;
+  /** Milestones inside the guest (ms since the job arrived). */
+  timings: Record<string, number>;
+}
+
+export class SetupError extends Error {
+  override name = 'SetupError';
+  constructor(
+    message: string,
+    readonly details = '',
+  ) {
+    super(message);
+  }
+}
+
+export interface SessionOptions {
+  lab: LabLocation;
+  progress: Progress;
+  accelerator?: Accelerator;
+}
+
+/** What one job grades: which code, which tests. */
+export interface JobRequest {
+  /** 'selftest' runs kernel/NN/selftest.ts (project checks). */
+  variant: Variant;
+  definition: LabDefinition;
+  filter: string[];
+}
+
+export async function loadLabDefinition(path: string): Promise<LabDefinition> {
+  const module = (await import(pathToFileURL(path).href)) as { default?: LabDefinition };
+  if (!module.default?.tests) throw new SetupError(`${relative(repoRoot, path)} has no default export made with defineLab()`);
+  return module.default;
+}
+
+export class GradingSession {
+  private machine: Machine | undefined;
+  private kernel: InstalledKernel;
+  private built: BuiltModule | undefined;
+  private jobCounter = 0;
+  readonly accelerator: Accelerator;
+
+  /** `module` is the kernel module every job of this session uses (one per lesson). */
+  constructor(
+    readonly options: SessionOptions,
+    readonly module: LabDefinition['module'],
+  ) {
+    const kernel = findKernel();
+    if (!kernel) throw new SetupError('no kernel with headers is installed', 'Install Debian\'s linux-image-amd64 and linux-headers-amd64 packages (npm run lab does this when run as root).');
+    this.kernel = kernel;
+    this.accelerator = options.accelerator ?? chooseAccelerator();
+  }
+
+  get timeoutScale(): number {
+    const forced = Number(process.env.NLWB_TIMEOUT_SCALE);
+    if (forced > 0) return forced;
+    return this.accelerator === 'tcg' ? 3 : 1;
+  }
+
+  get kernelVersion(): string {
+    return this.kernel.version;
+  }
+
+  /** Builds what the guest needs and boots it; steps run in parallel where they can. */
+  async start(): Promise<void> {
+    const { progress } = this.options;
+    const module = this.module;
+    progress.step(`preparing kernel ${this.kernel.version}`);
+    const initramfs = ensureInitramfs(this.kernel);
+    const agentPath = await this.agentBundle();
+    await ensureNativeBinding();
+    // The module build (about 2 s when it changed) overlaps the boot (about 2-3 s).
+    const moduleBuild = module ? this.buildModule() : Promise.resolve(undefined);
+    progress.step(`booting Linux ${this.kernel.version} (${this.accelerator === 'kvm' ? 'KVM' : 'software emulation'})`);
+    const started = Date.now();
+    this.machine = new Machine({ kernel: this.kernel, initramfs, agentPath, accelerator: this.accelerator });
+    const boot = this.machine.boot(this.accelerator === 'kvm' ? 30_000 : 120_000);
+    const [built] = await Promise.all([moduleBuild, boot.catch((error: unknown) => Promise.reject(error))]).catch(async (error: unknown) => {
+      this.machine?.kill();
+      throw error;
+    });
+    this.built = built;
+    progress.done(`kernel up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+
+  private async buildModule(): Promise<BuiltModule> {
+    const module = this.module!;
+    const built = await buildModule(join(repoRoot, module.dir), module.name, this.kernel);
+    if (!built.fromCache) this.options.progress.done(`built ${module.name}.ko`);
+    return built;
+  }
+
+  private async agentBundle(): Promise<string> {
+    const code = await bundleAgent();
+    const path = join(cacheDir('guest'), `agent-${hashOf(code)}.mjs`);
+    if (!existsSync(path)) writeFileSync(path, code);
+    return path;
+  }
+
+  /** Bundles the tests and the student CLIs with the variant's files swapped in. */
+  private async jobFiles(request: JobRequest): Promise<Record<string, string>> {
+    const { lab } = this.options;
+    const { variant } = request;
+    let variantDir: string | undefined;
+    if (variant === 'solution') variantDir = join(lab.dir, 'solution');
+    if (variant === 'starter') {
+      variantDir = join(cacheDir('starter'), lab.slug);
+      writeStarter(lab, variantDir);
+    }
+    const files: Record<string, string> = {};
+    const worker = await bundle({ entry: definitionPathOf(lab, variant), labDir: lab.dir, variantDir, asWorker: true });
+    files['worker.mjs'] = Buffer.from(worker).toString('base64');
+    for (const cli of request.definition.studentFiles) {
+      const source = join(variantDir ?? lab.dir, cli);
+      if (!cli.endsWith('.ts') || !existsSync(source) || !readFileSync(source, 'utf8').includes('process.argv')) continue;
+      const code = await bundle({ entry: source, labDir: lab.dir, variantDir, asWorker: false });
+      files[`cli/${cli.replace(/\.ts$/, '.mjs')}`] = Buffer.from(code).toString('base64');
+    }
+    if (this.built) files[`${this.built.name}.ko`] = readFileSync(this.built.path).toString('base64');
+    return files;
+  }
+
+  /** Runs the lab's tests once in the running kernel. */
+  async runJob(request: JobRequest): Promise<JobOutcome> {
+    const machine = this.machine;
+    if (!machine?.running) throw new SetupError('the guest kernel is not running');
+    const { progress } = this.options;
+    const files = await this.jobFiles(request);
+    const id = ++this.jobCounter;
+    const module = this.module;
+    const jobModule: JobModule | undefined =
+      module && this.built ? { file: `${this.built.name}.ko`, name: module.name, params: module.params ?? [], requires: module.requires ?? [] } : undefined;
+    const consoleStart = machine.consoleLog.length;
+    const message: HostMessage = { type: 'job', id, files, entry: 'worker.mjs', module: jobModule, filter: request.filter, timeoutScale: this.timeoutScale };
+    const outcome: JobOutcome = { tests: [], results: [], kernelProblems: [], kernelLog: [], moduleUnloaded: true, timings: {} };
+    const totalBudget = request.definition.tests.reduce((sum, t) => sum + (t.timeoutMs ?? 5000) * this.timeoutScale + 4000, 30_000);
+
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => finish(new MachineError(`the guest stopped answering (no result within ${Math.round(totalBudget / 1000)} s): the kernel may be hung`, machine.consoleLog)), totalBudget);
+      const finish = (error?: Error): void => {
+        clearTimeout(timer);
+        machine.off('message', onMessage);
+        machine.off('exit', onExit);
+        if (error) reject(error);
+        else resolve();
+      };
+      const onMessage = (m: GuestMessage): void => {
+        if ('id' in m && m.id !== id) return;
+        switch (m.type) {
+          case 'job-start':
+            outcome.tests = m.tests;
+            break;
+          case 'test-start':
+            progress.testStart(m.name);
+            break;
+          case 'test-end':
+            m.result.maxPoints ||= outcome.tests.find((t) => t.name === m.result.name)?.points ?? 0;
+            outcome.results.push(m.result);
+            progress.testEnd(m.result);
+            break;
+          case 'output':
+            progress.output(m.stream, m.text);
+            break;
+          case 'job-end':
+            outcome.kernelLog = m.kernelLog;
+            outcome.moduleUnloaded = m.moduleUnloaded;
+            outcome.unloadError = m.unloadError;
+            outcome.setupError = m.setupError;
+            outcome.timings = m.timings;
+            finish();
+            break;
+          default:
+            break;
+        }
+      };
+      const onExit = (): void => finish(new MachineError('the guest kernel stopped during the tests (panic or reboot)', machine.consoleLog));
+      machine.on('message', onMessage as (m: unknown) => void);
+      machine.on('exit', onExit);
+      machine.send(message as unknown as { type: string });
+    });
+    outcome.kernelProblems = [...machine.kernelProblems(consoleStart), ...scanKernelLog(outcome.kernelLog)];
+    // The same report seen on both channels counts once.
+    outcome.kernelProblems = outcome.kernelProblems.filter((p, i, all) => all.findIndex((q) => q.line.includes(p.line) || p.line.includes(q.line)) === i);
+    if (!outcome.kernelLog.length) outcome.kernelLog = machine.consoleLog.slice(consoleStart);
+    return outcome;
+  }
+
+  consoleLog(): string[] {
+    return this.machine?.consoleLog ?? [];
+  }
+
+  async stop(): Promise<void> {
+    await this.machine?.shutdown();
+  }
+}
+
+export function definitionPathOf(lab: LabLocation, variant: Variant): string {
+  if (variant === 'selftest') {
+    const path = join(lab.kernelDir, 'selftest.ts');
+    if (!existsSync(path)) throw new SetupError(`lab ${lab.number} has no module self-test (${relative(repoRoot, path)})`);
+    return path;
+  }
+  return join(lab.dir, 'grade.ts');
+}
+
+export function ensureDir(path: string): string {
+  mkdirSync(path, { recursive: true });
+  return path;
+}
