@@ -1,8 +1,10 @@
 /**
- * The graders' reference client for nl_tlv, built only on #netlink (never on
- * the student's files), and a reader of /proc/nl_tlv/records: the kernel's
- * truth that the student's client is checked against.
+ * A reference peer of nl_tlv for the module's self-test and lab 3's graded
+ * tests, built only on #netlink (never on the student's files), and readers of
+ * /proc/nl_tlv/records and /proc/nl_tlv/state: the kernel's truth that a
+ * client is checked against.
  */
+import { readFileSync } from 'node:fs';
 import {
   AttributeBuilder,
   GENL_HDRLEN,
@@ -31,8 +33,11 @@ import {
   NL_TLV_TAG_A_REMOTE,
   NL_TLV_TAG_A_TEAM,
   NL_TLV_WEBSITE_A_WEBSITE,
-} from '#kernel/03-tlv/nl_tlv.ts';
-import type { TestContext } from '#grader';
+} from './nl_tlv.ts';
+
+/** Reads a kernel file (tests pass t.readKernelFile). */
+export type KernelFileReader = (path: string) => string;
+const readDirect: KernelFileReader = (path) => readFileSync(path, 'utf8');
 
 export interface RefEmployee {
   name: string;
@@ -102,17 +107,34 @@ export class RefClient {
     }
   }
 
-  #payload(cmd: number, attrs: Uint8Array): Uint8Array {
+  /** genlmsghdr (cmd, version 1) + attribute bytes: an nlmsg payload for this family. */
+  payload(cmd: number, attrs: Uint8Array): Uint8Array {
     const out = new Uint8Array(GENL_HDRLEN + attrs.length);
     out.set(encodeGenlHeader({ cmd, version: NL_TLV_FAMILY_VERSION }));
     out.set(attrs, GENL_HDRLEN);
     return out;
   }
 
+  /** Any command with raw attributes and extra nlmsg flags: the replies, or the kernel's error. */
+  async ask(cmd: number, attrs: Uint8Array, flags = 0): Promise<{ error: NetlinkError | null; replies: number }> {
+    try {
+      const replies = await this.netlink.request(this.family.id, NLM_F_ACK | flags, this.payload(cmd, attrs));
+      return { error: null, replies: replies.length };
+    } catch (error) {
+      if (error instanceof NetlinkError) return { error, replies: 0 };
+      throw error;
+    }
+  }
+
+  /** Adds records `batch` at a time (concurrent requests, so the ACKs never overflow the socket). */
+  async addMany(list: readonly RefEmployee[], batch = 32): Promise<void> {
+    for (let i = 0; i < list.length; i += batch) await Promise.all(list.slice(i, i + batch).map((e) => this.add(e)));
+  }
+
   /** Sends raw ADD attributes; resolves with null on ACK or the kernel's error. */
   async addRaw(attrs: Uint8Array): Promise<NetlinkError | null> {
     try {
-      await this.netlink.request(this.family.id, NLM_F_ACK, this.#payload(NL_TLV_CMD_ADD, attrs));
+      await this.netlink.request(this.family.id, NLM_F_ACK, this.payload(NL_TLV_CMD_ADD, attrs));
       return null;
     } catch (error) {
       if (error instanceof NetlinkError) return error;
@@ -127,7 +149,7 @@ export class RefClient {
 
   async del(empId: bigint): Promise<NetlinkError | null> {
     try {
-      await this.netlink.request(this.family.id, NLM_F_ACK, this.#payload(NL_TLV_CMD_DEL, new AttributeBuilder().u64(NL_TLV_A_EMP_ID, empId).bytes()));
+      await this.netlink.request(this.family.id, NLM_F_ACK, this.payload(NL_TLV_CMD_DEL, new AttributeBuilder().u64(NL_TLV_A_EMP_ID, empId).bytes()));
       return null;
     } catch (error) {
       if (error instanceof NetlinkError) return error;
@@ -137,20 +159,21 @@ export class RefClient {
 
   /** GET reply attributes (raw reply payload too, for decoder tests). */
   async getRaw(empId: bigint): Promise<Uint8Array> {
-    const replies = await this.netlink.request(this.family.id, NLM_F_ACK, this.#payload(NL_TLV_CMD_GET, new AttributeBuilder().u64(NL_TLV_A_EMP_ID, empId).bytes()));
+    const replies = await this.netlink.request(this.family.id, NLM_F_ACK, this.payload(NL_TLV_CMD_GET, new AttributeBuilder().u64(NL_TLV_A_EMP_ID, empId).bytes()));
     const reply = replies[0];
     if (!reply) throw new Error(`reference client: GET ${empId} got no reply`);
     return reply.payload.subarray(GENL_HDRLEN);
   }
 
   async list(): Promise<RefEmployee[]> {
-    const result = await this.netlink.dump(this.family.id, this.#payload(NL_TLV_CMD_GET, new Uint8Array(0)), { retries: 3 });
+    const result = await this.netlink.dump(this.family.id, this.payload(NL_TLV_CMD_GET, new Uint8Array(0)), { retries: 3 });
     return result.replies.map((m) => refDecode(parseAttributes(m.payload.subarray(GENL_HDRLEN), { baseOffset: 20 })));
   }
 
   /** Deletes every record so a test starts from an empty table. */
   async clear(): Promise<void> {
-    for (const e of await this.list()) await this.del(e.empId);
+    const all = await this.list();
+    for (let i = 0; i < all.length; i += 32) await Promise.all(all.slice(i, i + 32).map((e) => this.del(e.empId)));
   }
 
   close(): void {
@@ -158,9 +181,9 @@ export class RefClient {
   }
 }
 
-/** One line of /proc/nl_tlv/records, parsed back into a record. */
-export function readProcRecords(t: TestContext): RefEmployee[] {
-  const text = t.readKernelFile(NL_TLV_PROC_RECORDS);
+/** Every line of /proc/nl_tlv/records, parsed back into records (in the kernel's order). */
+export function readProcRecords(read: KernelFileReader = readDirect): RefEmployee[] {
+  const text = read(NL_TLV_PROC_RECORDS);
   const out: RefEmployee[] = [];
   for (const line of text.split('\n')) {
     if (!line || line.startsWith('#')) continue;
@@ -185,9 +208,9 @@ export function readProcRecords(t: TestContext): RefEmployee[] {
   return out;
 }
 
-export function readProcState(t: TestContext): Record<string, number> {
+export function readProcState(read: KernelFileReader = readDirect): Record<string, number> {
   const state: Record<string, number> = {};
-  for (const line of t.readKernelFile(NL_TLV_PROC_STATE).split('\n')) {
+  for (const line of read(NL_TLV_PROC_STATE).split('\n')) {
     const m = /^(\w+): (\d+)$/.exec(line);
     if (m) state[m[1]!] = Number(m[2]);
   }

@@ -27,9 +27,12 @@ import * as employees from './employees.ts';
 import { REFERENCE_BUFFER_LENGTH, REFERENCE_IDS, REFERENCE_NAMES, REFERENCE_WEBSITES, referenceBuffer } from './reference-buffer.ts';
 import { Prng, hex } from './grading/prng.ts';
 import { oracleParse, ORACLE_UNITS, type OracleResult } from './grading/tlv-oracle.ts';
-import { RefClient, readProcRecords, readProcState, refEncode, type RefEmployee } from './grading/reference.ts';
+import { RefClient, readProcRecords as procRecords, readProcState as procState, refEncode, type RefEmployee } from '#kernel/03-tlv/peer.ts';
 
 /* ------------------------------ helpers ------------------------------ */
+
+const readProcRecords = (t: TestContext): RefEmployee[] => procRecords((path) => t.readKernelFile(path));
+const readProcState = (t: TestContext): Record<string, number> => procState((path) => t.readKernelFile(path));
 
 const KERNEL = 20000;
 const b = (...bytes: number[]): Uint8Array => Uint8Array.from(bytes);
@@ -846,7 +849,7 @@ export default defineLab({
             empId: 100000n + BigInt(i * 7),
             ...(i % 4 === 0 ? { tags: { level: 1 + (i % 9), remote: i % 8 === 0 } } : {}),
           }));
-          await Promise.all(many.map((e) => ref.add(e)));
+          await ref.addMany(many);
           const proc = readProcRecords(t);
           expect.equal(proc.length, many.length, { what: 'records in /proc after the reference client added them' });
           const dumpsBefore = readProcState(t).dumps ?? 0;
