@@ -18,14 +18,14 @@ die() {
 	poweroff -f
 }
 
-# cache=loose: the guest never writes the host root and jobs arrive over the control
-# port, so caching host files is safe and makes start-up (node is 95 MB) much faster.
 # Debian builds virtio, 9p and overlayfs as modules; the list is in dependency order.
 for module in $(cat /modules.order); do
 	insmod "/modules/$module.ko" || die "insmod $module failed"
 done
 
 mkdir -p /host /rw /root
+# cache=loose: the guest never writes the host root and jobs arrive over the control
+# port, so caching host files is safe and makes start-up (node is 95 MB) much faster.
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose hostroot /host || die "cannot mount the host filesystem over 9p"
 mount -t tmpfs -o size=1g tmpfs /rw || die "cannot mount tmpfs"
 mkdir -p /rw/upper /rw/work

@@ -13,9 +13,10 @@ export interface KernelProblem {
 const PATTERNS: [KernelProblem['kind'], RegExp][] = [
   ['panic', /Kernel panic - not syncing/],
   ['oops', /\bOops\b|general protection fault|unable to handle (kernel )?(NULL pointer dereference|paging request)/i],
+  // before 'bug': "watchdog: BUG: soft lockup" is a lockup
+  ['lockup', /soft lockup|hard LOCKUP|rcu_sched detected stalls|rcu: INFO: .* detected stalls|blocked for more than \d+ seconds/],
   ['bug', /\bBUG: |kernel BUG at|UBSAN:|KASAN:/],
   ['warning', /WARNING: CPU: \d+ PID: \d+|------------\[ cut here \]------------/],
-  ['lockup', /soft lockup|hard LOCKUP|rcu_sched detected stalls|rcu: INFO: .* detected stalls|blocked for more than \d+ seconds/],
   ['leak', /kmemleak: \d+ new suspected memory leaks/],
 ];
 
