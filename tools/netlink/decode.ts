@@ -385,7 +385,7 @@ class Decoder {
   errnoText(err: number): string {
     if (err === 0) return '0 (success)';
     const info = errnoInfo(err);
-    return `${err} ${err < 0 ? '-' : ''}${info.name} (${info.text})`;
+    return `error ${err} = ${err < 0 ? '-' : ''}${info.name} (${info.text})`;
   }
 
   errorPayload(start: number, end: number, flags: number, genl: boolean, depth: number): DecodedField[] {
