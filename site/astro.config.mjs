@@ -8,6 +8,7 @@ import { lessonsDir, repoRoot } from './src/paths.ts';
 export default defineConfig({
   // The site tests build into a scratch folder so they never clobber site/dist.
   outDir: process.env.WORKBOOK_SITE_OUT || './dist',
+  cacheDir: process.env.WORKBOOK_SITE_CACHE || './node_modules/.astro',
   site: process.env.WORKBOOK_SITE_URL || 'https://netlink-workbook.example',
   base: process.env.WORKBOOK_SITE_BASE || '/',
   trailingSlash: 'always',
@@ -23,7 +24,7 @@ export default defineConfig({
         plugins: [pluginLineNumbers()],
         defaultProps: { showLineNumbers: false },
       },
-      customCss: [],
+      customCss: ['./src/styles/site.css'],
       lastUpdated: false,
     }),
   ],

@@ -17,6 +17,7 @@ import type { MdxjsEsm } from 'mdast-util-mdxjs-esm';
 import { visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import { IncludeError, resolveInclude } from './includes.ts';
+import { DECODE_KINDS, isDecodeKind, parseHex } from '../widgets/inspector-model.ts';
 
 export interface WorkbookRemarkOptions {
   /** Repo root: include paths are relative to it. */
@@ -28,12 +29,42 @@ const COMPONENTS = {
   inspector: { local: 'WorkbookInspector', path: fileURLToPath(new URL('../components/Inspector.astro', import.meta.url)) },
 } as const;
 
-/** `include="a#b" title='x' wrap` -> attributes and what remains (flags, other props). */
+const ENTITIES: Record<string, string> = { quot: '"', apos: "'", amp: '&', lt: '<', gt: '>' };
+
+/** Lessons may write `title="a &quot;b&quot;"`; readers should see `a "b"`. */
+function decodeEntities(text: string): string {
+  return text.replace(/&(quot|apos|amp|lt|gt|#\d+|#x[\da-f]+);/gi, (all, name: string) => {
+    if (name[0] !== '#') return ENTITIES[name.toLowerCase()] ?? all;
+    const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+    return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : all;
+  });
+}
+
+/**
+ * `include="a#b" title='x' wrap` -> attributes and what remains (flags, other props).
+ * Markdown has already decoded entities in the fence's info string, so a value may
+ * contain its own quote character (`title="greet &quot;Ada&quot;"` arrives as
+ * `title="greet "Ada""`): a value ends at the last matching quote before the next
+ * `key=` or the end.
+ */
 export function parseMeta(meta: string | null | undefined): { attrs: Map<string, string>; rest: string } {
   const attrs = new Map<string, string>();
-  const rest = (meta ?? '').replace(/(\w[\w-]*)=(?:"([^"]*)"|'([^']*)')/g, (_all, key: string, dq?: string, sq?: string) => {
-    attrs.set(key, dq ?? sq ?? '');
-    return '';
+  const text = meta ?? '';
+  const starts = [...text.matchAll(/(?:^|\s)([A-Za-z_][\w-]*)=(["'])/g)];
+  let rest = starts.length ? text.slice(0, starts[0]!.index) : text;
+  starts.forEach((m, i) => {
+    const key = m[1]!;
+    const quote = m[2]!;
+    const open = m.index! + m[0].length;
+    const segmentEnd = i + 1 < starts.length ? starts[i + 1]!.index! : text.length;
+    const segment = text.slice(open, segmentEnd);
+    const close = segment.lastIndexOf(quote);
+    if (close < 0) {
+      attrs.set(key, decodeEntities(segment.trim()));
+      return;
+    }
+    attrs.set(key, decodeEntities(segment.slice(0, close)));
+    rest += ' ' + segment.slice(close + 1);
   });
   return { attrs, rest: rest.replace(/\s+/g, ' ').trim() };
 }
@@ -83,6 +114,11 @@ export function remarkWorkbook(options: WorkbookRemarkOptions) {
     const used = new Set<keyof typeof COMPONENTS>();
     let inspectorCount = 0;
     visit(tree, 'code', (node: Code, index, parent) => {
+      // ``` include="…" (no language): Markdown took the first word for the language.
+      if (node.lang?.includes('=')) {
+        node.meta = [node.lang, node.meta].filter(Boolean).join(' ');
+        node.lang = null;
+      }
       const { attrs, rest } = parseMeta(node.meta);
       if (node.lang === 'replay' || node.lang === 'netlink-inspector') {
         if (!parent || index === undefined) return;
@@ -99,9 +135,26 @@ export function remarkWorkbook(options: WorkbookRemarkOptions) {
           used.add('replay');
         } else {
           inspectorCount++;
+          const kind = attrs.get('kind') ?? 'nlmsg';
+          if (!isDecodeKind(kind)) fail(file, root, node, `netlink-inspector kind="${kind}" is unknown; use one of ${DECODE_KINDS.join(', ')}`);
+          const options = attrs.get('options');
+          if (options !== undefined) {
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(options);
+            } catch (err) {
+              fail(file, root, node, `netlink-inspector options='…' is not JSON (${(err as Error).message}); write e.g. options='{"messageTypes":{"16":"HELLO_MSG_GREET"}}'`);
+            }
+            if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+              fail(file, root, node, 'netlink-inspector options must be a JSON object of decodeDatagram options (tools/netlink/decode.ts DecodeOptions)');
+            }
+          }
+          const hexCheck = parseHex(node.value);
+          if (hexCheck.problem) fail(file, root, node, `netlink-inspector body: ${hexCheck.problem}`);
           element = jsx(COMPONENTS.inspector.local, {
             hex: node.value,
-            kind: attrs.get('kind'),
+            kind,
+            options,
             title: attrs.get('title') ?? `Example ${inspectorCount}`,
             id: `nl-inspector-${inspectorCount}`,
           });
