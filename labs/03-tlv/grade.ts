@@ -24,7 +24,7 @@ import {
 import * as tlv from './tlv.ts';
 import * as nlattr from './nlattr.ts';
 import * as employees from './employees.ts';
-import { REFERENCE_BUFFER_LENGTH, REFERENCE_IDS, REFERENCE_NAMES, REFERENCE_WEBSITES, referenceBuffer } from './reference-buffer.ts';
+import { REFERENCE_BUFFER_LENGTH, REFERENCE_IDS, REFERENCE_NAMES, REFERENCE_WEBSITES, referenceBuffer } from './grading/reference-buffer.ts';
 import { Prng, hex } from './grading/prng.ts';
 import { oracleParse, ORACLE_UNITS, type OracleResult } from './grading/tlv-oracle.ts';
 import { RefClient, readProcRecords as procRecords, readProcState as procState, refEncode, type RefEmployee } from '#kernel/03-tlv/peer.ts';

@@ -63,6 +63,11 @@ export interface JobRequest {
   variant: Variant;
   definition: LabDefinition;
   filter: string[];
+  /**
+   * Folder whose files replace the student's files (same names as `studentFiles`),
+   * e.g. one student's submission when an instructor grades a class.
+   */
+  studentDir?: string;
 }
 
 export async function loadLabDefinition(path: string): Promise<LabDefinition> {
@@ -139,7 +144,7 @@ export class GradingSession {
   private async jobFiles(request: JobRequest): Promise<Record<string, string>> {
     const { lab } = this.options;
     const { variant } = request;
-    let variantDir: string | undefined;
+    let variantDir: string | undefined = request.studentDir;
     if (variant === 'solution') variantDir = join(lab.dir, 'solution');
     if (variant === 'starter') {
       variantDir = join(cacheDir('starter'), lab.slug);
