@@ -19,21 +19,7 @@ export async function main(args: string[]): Promise<number> {
   // return 0. On a HelloError print `greet: <its message>` to stderr (the
   // message already reads `EINVAL (Invalid argument): <kernel's text>`) and
   // return 1; other errors too: `greet: <message>`, return 1.
-  // @solution-begin
-  if (args.length === 0) {
-    console.error(USAGE);
-    return 2;
-  }
-  try {
-    console.log(await greet(args.join(' ')));
-    return 0;
-  } catch (error) {
-    const message = error instanceof HelloError || error instanceof Error ? error.message : String(error);
-    console.error(`greet: ${message}`);
-    return 1;
-  }
-  // @solution-end
-  // @starter: throw new TodoError('TODO 10 (greet CLI)');
+  throw new TodoError('TODO 10 (greet CLI)');
 }
 // #endregion cli
 

@@ -67,17 +67,7 @@ export function encodeHeader(header: MessageHeader): Uint8Array {
   // TODO 1: Return a new 16-byte Uint8Array holding nlmsg_len (u32), nlmsg_type
   // (u16), nlmsg_flags (u16), nlmsg_seq (u32) and nlmsg_pid (u32), in this order,
   // in host byte order (little-endian on x86: use a DataView with littleEndian = true).
-  // @solution-begin
-  const bytes = new Uint8Array(NLMSG_HDRLEN);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(0, header.len, true);
-  view.setUint16(4, header.type, true);
-  view.setUint16(6, header.flags, true);
-  view.setUint32(8, header.seq, true);
-  view.setUint32(12, header.pid, true);
-  return bytes;
-  // @solution-end
-  // @starter: throw new TodoError('TODO 1 (encodeHeader)');
+  throw new TodoError('TODO 1 (encodeHeader)');
 }
 
 /** Reads the header that starts at `offset`; FramingError if fewer than 16 bytes are left. */
@@ -85,29 +75,13 @@ export function decodeHeader(bytes: Uint8Array, offset = 0): MessageHeader {
   // TODO 2: The reverse of TODO 1, reading at `offset`. Mind that `bytes` may be
   // a view into a bigger buffer (bytes.byteOffset). Throw a FramingError when
   // fewer than 16 bytes remain after `offset`.
-  // @solution-begin
-  if (bytes.length - offset < NLMSG_HDRLEN) {
-    throw new FramingError(`only ${bytes.length - offset} bytes left at offset ${offset}, a header needs 16`, offset);
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return {
-    len: view.getUint32(offset, true),
-    type: view.getUint16(offset + 4, true),
-    flags: view.getUint16(offset + 6, true),
-    seq: view.getUint32(offset + 8, true),
-    pid: view.getUint32(offset + 12, true),
-  };
-  // @solution-end
-  // @starter: throw new TodoError('TODO 2 (decodeHeader)');
+  throw new TodoError('TODO 2 (decodeHeader)');
 }
 
 /** NLMSG_ALIGN: rounds up to the next multiple of 4. */
 export function align4(length: number): number {
   // TODO 3: 0 -> 0, 1 -> 4, 4 -> 4, 5 -> 8, 17 -> 20.
-  // @solution-begin
-  return Math.ceil(length / 4) * 4;
-  // @solution-end
-  // @starter: throw new TodoError('TODO 3 (align4)');
+  throw new TodoError('TODO 3 (align4)');
 }
 // #endregion header
 
@@ -118,17 +92,7 @@ export function encodeGreeting(name: string, seq: number): Uint8Array {
   // multiple of 4. Header: nlmsg_len = 16 + that padded payload length, type
   // HELLO_MSG_GREET, flags NLM_F_REQUEST | NLM_F_ACK, the given seq, pid 0.
   // Do not check the name here: the kernel is the judge of what it accepts.
-  // @solution-begin
-  const text = new TextEncoder().encode(name);
-  const payloadLength = align4(text.length + 1);
-  const bytes = new Uint8Array(NLMSG_HDRLEN + payloadLength); // zero-filled: NUL and padding for free
-  bytes.set(
-    encodeHeader({ len: bytes.length, type: HELLO_MSG_GREET, flags: NLM_F_REQUEST | NLM_F_ACK, seq, pid: 0 }),
-  );
-  bytes.set(text, NLMSG_HDRLEN);
-  return bytes;
-  // @solution-end
-  // @starter: throw new TodoError('TODO 4 (encodeGreeting)');
+  throw new TodoError('TODO 4 (encodeGreeting)');
 }
 // #endregion greeting
 
@@ -140,26 +104,7 @@ export function splitDatagram(bytes: Uint8Array): Message[] {
   // Throw a FramingError (offset = where the bad header starts) when a header
   // does not fit, when nlmsg_len < 16, or when nlmsg_len runs past the end.
   // The last message may lack its padding.
-  // @solution-begin
-  const messages: Message[] = [];
-  let offset = 0;
-  while (offset < bytes.length) {
-    const header = decodeHeader(bytes, offset);
-    if (header.len < NLMSG_HDRLEN) {
-      throw new FramingError(`nlmsg_len ${header.len} at offset ${offset} is smaller than the 16-byte header`, offset);
-    }
-    if (header.len > bytes.length - offset) {
-      throw new FramingError(
-        `nlmsg_len ${header.len} at offset ${offset} runs past the end of the ${bytes.length}-byte datagram`,
-        offset,
-      );
-    }
-    messages.push({ header, payload: bytes.subarray(offset + NLMSG_HDRLEN, offset + header.len) });
-    offset += align4(header.len);
-  }
-  return messages;
-  // @solution-end
-  // @starter: throw new TodoError('TODO 5 (splitDatagram)');
+  throw new TodoError('TODO 5 (splitDatagram)');
 }
 // #endregion split
 
@@ -197,34 +142,7 @@ export function errorFromMessage(message: Message): HelloError | null {
   // of 4: each is len (u16, includes its 4-byte header), type (u16), value,
   // padded to 4. NLMSGERR_ATTR_MSG (1) holds the message text, NUL-terminated.
   // Throw a FramingError if the payload is too short to hold error + header.
-  // @solution-begin
-  const { payload, header } = message;
-  if (payload.length < 4 + NLMSG_HDRLEN) {
-    throw new FramingError(`NLMSG_ERROR payload has ${payload.length} bytes, it needs at least 20`, NLMSG_HDRLEN);
-  }
-  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-  const error = view.getInt32(0, true);
-  if (error === 0) return null;
-
-  let extAckMessage: string | undefined;
-  if (header.flags & NLM_F_ACK_TLVS) {
-    const echoed = header.flags & NLM_F_CAPPED ? NLMSG_HDRLEN : decodeHeader(payload, 4).len;
-    let at = 4 + echoed;
-    while (at + 4 <= payload.length) {
-      const len = view.getUint16(at, true);
-      const type = view.getUint16(at + 2, true) & 0x3fff;
-      if (len < 4 || at + len > payload.length) break; // malformed TLV: keep what we have
-      if (type === NLMSGERR_ATTR_MSG) {
-        const value = payload.subarray(at + 4, at + len);
-        const nul = value.indexOf(0);
-        extAckMessage = new TextDecoder().decode(nul === -1 ? value : value.subarray(0, nul));
-      }
-      at += align4(len);
-    }
-  }
-  return new HelloError(error, extAckMessage);
-  // @solution-end
-  // @starter: throw new TodoError('TODO 6 (errorFromMessage)');
+  throw new TodoError('TODO 6 (errorFromMessage)');
 }
 // #endregion errors
 
@@ -253,17 +171,7 @@ export class HelloClient {
     // TODO 7: Open a NetlinkSocket on `unit`, switch on extended ACKs
     // (setOption(SOL_NETLINK, NETLINK_EXT_ACK, 1)) so errors carry the kernel's
     // explanation, and return new HelloClient(socket, timeoutMs).
-    // @solution-begin
-    const socket = NetlinkSocket.open(unit);
-    try {
-      socket.setOption(SOL_NETLINK, NETLINK_EXT_ACK, 1);
-    } catch (error) {
-      socket.close();
-      throw error;
-    }
-    return new HelloClient(socket, timeoutMs);
-    // @solution-end
-    // @starter: throw new TodoError('TODO 7 (HelloClient.open)');
+    throw new TodoError('TODO 7 (HelloClient.open)');
   }
 
   /** The port id the kernel gave this client's socket. */
@@ -297,23 +205,7 @@ export class HelloClient {
     // HELLO_MSG_GREET_REPLY holds the greeting (NUL-terminated UTF-8). An
     // NLMSG_ERROR is either the ACK that comes after the reply (return the
     // greeting) or an error (throw what errorFromMessage gives you).
-    // @solution-begin
-    const seq = this.nextSeq();
-    this.#socket.send(encodeGreeting(name, seq));
-    let greeting: string | undefined;
-    return this.#receiveUntil((message) => {
-      if (message.header.type === HELLO_MSG_GREET_REPLY) {
-        greeting = textOf(message.payload);
-        return undefined;
-      }
-      if (message.header.type !== NLMSG_ERROR) return undefined;
-      const error = errorFromMessage(message);
-      if (error) throw error;
-      if (greeting === undefined) throw new FramingError('the ACK came without a HELLO_MSG_GREET_REPLY before it', 0);
-      return greeting;
-    });
-    // @solution-end
-    // @starter: throw new TodoError('TODO 8 (HelloClient.greet)');
+    throw new TodoError('TODO 8 (HelloClient.greet)');
   }
 
   /** NLMSG_NOOP with NLM_F_ACK: resolves when the kernel's ACK arrives. */
@@ -321,17 +213,7 @@ export class HelloClient {
     // TODO 9: Send a bare 16-byte header: type NLMSG_NOOP, flags NLM_F_REQUEST |
     // NLM_F_ACK, a fresh seq. Wait for the NLMSG_ERROR with that seq: error 0
     // means the kernel answered; anything else is thrown as a HelloError.
-    // @solution-begin
-    const seq = this.nextSeq();
-    this.#socket.send(encodeHeader({ len: NLMSG_HDRLEN, type: NLMSG_NOOP, flags: NLM_F_REQUEST | NLM_F_ACK, seq, pid: 0 }));
-    await this.#receiveUntil((message) => {
-      if (message.header.seq !== seq || message.header.type !== NLMSG_ERROR) return undefined;
-      const error = errorFromMessage(message);
-      if (error) throw error;
-      return true;
-    });
-    // @solution-end
-    // @starter: throw new TodoError('TODO 9 (HelloClient.ping)');
+    throw new TodoError('TODO 9 (HelloClient.ping)');
   }
 
   close(): void {
