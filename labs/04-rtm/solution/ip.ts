@@ -132,7 +132,9 @@ async function run(args: string[], out: (line: string) => void): Promise<void> {
       // others call modifyRoute() with parseRouteArgs(rest) and print nothing.
       // @solution-begin
       if (command === 'show') {
-        for (const route of await backend.listRoutes(tableOption(rest))) out(formatRoute(route));
+        // One write for the whole table: thousands of small writes are slow.
+        const routes = await backend.listRoutes(tableOption(rest));
+        if (routes.length) out(routes.map((route) => formatRoute(route)).join('\n'));
       } else if (command === 'get') {
         const [address, ...options] = rest;
         if (address === undefined || parsePrefix(address).prefixLength !== 32 || address.includes('/')) {
