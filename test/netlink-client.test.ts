@@ -24,7 +24,9 @@ import {
   type ParsedMessage,
   concatMessages,
   encodeMessage,
+  malformedMessages,
   parseMessages,
+  sendMalformed,
 } from '#netlink';
 
 const PORT = 4242;
@@ -284,5 +286,17 @@ describe('NetlinkClient on the host kernel', () => {
     expect(e.code).toBe('ERANGE');
     expect(e.extAckMessage).toBeTruthy();
     expect(e.extAckOffset).toBe(16 + 4 + 12); // nlmsghdr + genlmsghdr + the 12-byte FAMILY_NAME attribute
+  });
+
+  it('sendMalformed to nlctrl: replies counted by errno, none malformed, nlctrl still serves', { timeout: 60_000 }, async (ctx) => {
+    if (hostError) ctx.skip(`no AF_NETLINK addon: ${hostError}`);
+    // randomTypes false + nlctrl's own id: nothing reaches another family on this host.
+    const messages = malformedMessages({ seed: 5, count: 120, genlFamilyId: 0x10, messageTypes: [0x10], genlCommands: [0, 1, 3, 10, 200], randomTypes: false });
+    const report = await sendMalformed(NETLINK_GENERIC, messages, { quietMs: 60, batch: 16 });
+    expect(report.sent).toBe(120);
+    expect(report.malformedReplies).toBe(0);
+    expect(report.errors.EINVAL ?? 0).toBeGreaterThan(0);
+    expect(Object.keys(report.errors).every((name) => /^E[A-Z]+$/.test(name))).toBe(true);
+    expect((await open(NETLINK_GENERIC).resolveFamily('nlctrl')).id).toBe(0x10);
   });
 });
