@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { type DecodedField, decodeDatagram, describeFlags, formatDecoded, parseFamilyReply, parseGenlMessage, parseMessages } from '#netlink';
 
 const bytes = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h.replace(/\s+/g, ''), 'hex'));
@@ -211,5 +212,22 @@ describe('decoder output', () => {
     expect(describeFlags(0x0300, { type: 2 })).toBe('0x0300 CAPPED|ACK_TLVS');
     expect(describeFlags(0x0401, { type: 0x18 })).toBe('0x0401 REQUEST|0x400(ATOMIC/CREATE)');
     expect(describeFlags(0x0012, { type: 0x10 })).toBe('0x0012 MULTI|DUMP_INTR');
+  });
+
+  it('names a known genl family\'s commands and attributes', () => {
+    const msg = bytes('20000000 1700 0500 01000000 00000000 01010000 0a000100' + ascii('hello\0') + '0000');
+    const text = formatDecoded(
+      decodeDatagram(msg, { kind: 'genl', genlFamilies: { 0x17: { name: 'gnl_foobar_xmpl', commands: { 1: 'ECHO_MSG' }, attributes: { 1: { name: 'MSG', type: 'nulString' } } } } }),
+    );
+    expect(text).toContain('gnl_foobar_xmpl (0x17)');
+    expect(text).toContain('ECHO_MSG (1) · 1 · 0');
+    expect(text).toMatch(/MSG \(1\)\s+"hello" \+ NUL/);
+  });
+
+  it('stays browser-safe: the decoder imports nothing from Node or the socket addon', () => {
+    for (const file of ['decode.ts', 'constants.ts', 'errors.ts', 'attributes.ts', 'message.ts']) {
+      const source = readFileSync(new URL(`../tools/netlink/${file}`, import.meta.url), 'utf8');
+      expect(source, file).not.toMatch(/from '(node:|#socket)/);
+    }
   });
 });
