@@ -152,7 +152,7 @@ export default defineLab({
       name: 'policy and handlers reject every bad request shape with an errno and an extended ACK',
       points: 2,
       timeoutMs: 30000,
-      rule: 'strict validation: missing, unknown, oversized, unterminated, un-nested attributes, stray flags and a non-zero reserved byte are -EINVAL; unknown commands -EOPNOTSUPP',
+      rule: 'strict validation: missing, unknown, oversized, unterminated, un-nested attributes, stray flags and a non-zero reserved byte are -EINVAL; out-of-range values -ERANGE; unknown commands -EOPNOTSUPP',
       async run(t) {
         await withPeer(async (peer) => {
           await peer.clear();
@@ -177,7 +177,7 @@ export default defineLab({
             ['ADD with an empty NAME', NL_TLV_CMD_ADD, cat(new AttributeBuilder().nulString(NL_TLV_A_NAME, '').bytes(), websites, id), 0, 'EINVAL', 'offset'],
             ['ADD with a control character in NAME', NL_TLV_CMD_ADD, cat(new AttributeBuilder().nulString(NL_TLV_A_NAME, 'A\tB').bytes(), websites, id), 0, 'EINVAL', 'offset'],
             ['ADD with a 31-byte TEAM without NUL', NL_TLV_CMD_ADD, cat(name, websites, id, new AttributeBuilder().nested(NL_TLV_A_TAGS, (n) => n.string(NL_TLV_TAG_A_TEAM, 'T'.repeat(31))).bytes()), 0, 'EINVAL', 'offset'],
-            ['ADD with LEVEL 0', NL_TLV_CMD_ADD, cat(name, websites, id, new AttributeBuilder().nested(NL_TLV_A_TAGS, (n) => n.u8(NL_TLV_TAG_A_LEVEL, 0)).bytes()), 0, 'EINVAL', 'offset'],
+            ['ADD with LEVEL 0', NL_TLV_CMD_ADD, cat(name, websites, id, new AttributeBuilder().nested(NL_TLV_A_TAGS, (n) => n.u8(NL_TLV_TAG_A_LEVEL, 0)).bytes()), 0, 'ERANGE', 'offset'],
             ['ADD with TAGS lacking NLA_F_NESTED', NL_TLV_CMD_ADD, cat(name, websites, id, new AttributeBuilder().nested(NL_TLV_A_TAGS, (n) => n.u8(NL_TLV_TAG_A_LEVEL, 2), { nestedFlag: false }).bytes()), 0, 'EINVAL', 'offset'],
             ['ADD with attribute type 0', NL_TLV_CMD_ADD, cat(name, websites, id, new AttributeBuilder().u32(0, 1).bytes()), 0, 'EINVAL', 'offset'],
             ['ADD with NLM_F_CREATE', NL_TLV_CMD_ADD, cat(name, websites, id), NLM_F_CREATE, 'EINVAL', 'message'],
