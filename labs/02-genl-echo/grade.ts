@@ -605,7 +605,7 @@ export default defineLab({
       name: 'the echo.ts CLI echoes, dumps and reports the error',
       points: 2,
       rule: 'the CLI is a thin shell over the client: its output is what the kernel answered',
-      timeoutMs: 20_000,
+      timeoutMs: 60_000,
       async run(t) {
         const text = `cli ${Date.now() % 100000}`;
         const echoed = await t.runStudentCli('echo.ts', [text]);
