@@ -30,6 +30,8 @@ Options:
   --classroom FILE  write a GitHub Classroom autograding report
   --record FILE     record this run's console as an asciicast v2 file (for the course site)
   --verbose         show the kernel console while it runs
+  --host-kernel     grade in this machine's own kernel (root, module loading and
+                    matching headers needed; a broken module can hang the machine)
   --list            list the labs
   -h, --help        show this help
 
@@ -132,6 +134,7 @@ async function main(): Promise<number> {
       classroom: { type: 'string' },
       record: { type: 'string' },
       verbose: { type: 'boolean' },
+      'host-kernel': { type: 'boolean' },
       list: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -176,7 +179,7 @@ async function main(): Promise<number> {
     ensurePackages((line) => out.write(`${line}\n`));
     definition = await loadLabDefinition(definitionPathOf(lab, variant));
     out.write(`${'Lab ' + lab.number}: ${definition.title} — grading ${what}\n`);
-    session = new GradingSession({ lab, progress }, definition.module);
+    session = new GradingSession({ lab, progress, hostKernel: Boolean(values['host-kernel']) }, definition.module);
     if (values.verbose) session.options.progress.step('kernel console follows');
     await session.start();
   } catch (error) {

@@ -17,6 +17,7 @@ import { buildModule, type BuiltModule } from '../vm/kbuild.ts';
 import { findKernel, type InstalledKernel } from '../vm/kernel.ts';
 import { scanKernelLog, type KernelProblem } from '../vm/kernel-log.ts';
 import { chooseAccelerator, Machine, MachineError, type Accelerator } from '../vm/qemu.ts';
+import { HostMachine, hostKernel, hostKernelUnavailable } from '../vm/host.ts';
 import { ensureNativeBinding } from '../netlink-socket/build.ts';
 
 export interface Progress {
@@ -55,6 +56,8 @@ export interface SessionOptions {
   lab: LabLocation;
   progress: Progress;
   accelerator?: Accelerator;
+  /** Grade in the machine's own kernel instead of a virtual machine (root only). */
+  hostKernel?: boolean;
 }
 
 /** What one job grades: which code, which tests. */
@@ -77,21 +80,25 @@ export async function loadLabDefinition(path: string): Promise<LabDefinition> {
 }
 
 export class GradingSession {
-  private machine: Machine | undefined;
+  private machine: Machine | HostMachine | undefined;
   private kernel: InstalledKernel;
   private built: BuiltModule | undefined;
   private jobCounter = 0;
-  readonly accelerator: Accelerator;
+  readonly accelerator: Accelerator | 'host';
 
   /** `module` is the kernel module every job of this session uses (one per lesson). */
   constructor(
     readonly options: SessionOptions,
     readonly module: LabDefinition['module'],
   ) {
-    const kernel = findKernel();
+    if (options.hostKernel) {
+      const why = hostKernelUnavailable();
+      if (why) throw new SetupError(`cannot grade in this machine's own kernel: ${why}`, 'Leave out --host-kernel to grade in a virtual machine instead.');
+    }
+    const kernel = options.hostKernel ? hostKernel() : findKernel();
     if (!kernel) throw new SetupError('no kernel with headers is installed', 'Install Debian\'s linux-image-amd64 and linux-headers-amd64 packages (npm run lab does this when run as root).');
     this.kernel = kernel;
-    this.accelerator = options.accelerator ?? chooseAccelerator();
+    this.accelerator = options.hostKernel ? 'host' : (options.accelerator ?? chooseAccelerator());
   }
 
   get timeoutScale(): number {
@@ -109,15 +116,24 @@ export class GradingSession {
     const { progress } = this.options;
     const module = this.module;
     progress.step(`preparing kernel ${this.kernel.version}`);
-    const initramfs = ensureInitramfs(this.kernel);
     const agentPath = await this.agentBundle();
     await ensureNativeBinding();
     // The module build (about 2 s when it changed) overlaps the boot (about 2-3 s).
     const moduleBuild = module ? this.buildModule() : Promise.resolve(undefined);
-    progress.step(`booting Linux ${this.kernel.version} (${this.accelerator === 'kvm' ? 'KVM' : 'software emulation'})`);
     const started = Date.now();
-    this.machine = new Machine({ kernel: this.kernel, initramfs, agentPath, accelerator: this.accelerator });
-    const boot = this.machine.boot(this.accelerator === 'kvm' ? 30_000 : 120_000);
+    let boot: Promise<void>;
+    if (this.accelerator === 'host') {
+      progress.step(`using this machine's own kernel ${this.kernel.version} (--host-kernel)`);
+      const machine = new HostMachine();
+      this.machine = machine;
+      boot = machine.boot(agentPath, 30_000);
+    } else {
+      progress.step(`booting Linux ${this.kernel.version} (${this.accelerator === 'kvm' ? 'KVM' : 'software emulation'})`);
+      const machine = new Machine({ kernel: this.kernel, initramfs: ensureInitramfs(this.kernel), agentPath, accelerator: this.accelerator });
+      this.machine = machine;
+      // Under software emulation on a busy machine a boot can take a minute; never forever.
+      boot = machine.boot(this.accelerator === 'kvm' ? 30_000 : 180_000);
+    }
     const [built] = await Promise.all([moduleBuild, boot.catch((error: unknown) => Promise.reject(error))]).catch(async (error: unknown) => {
       this.machine?.kill();
       throw error;

@@ -205,7 +205,8 @@ function selected(test: GradedTest, data: WorkerData): boolean {
 
 /** Entry point of the bundle the grader builds for a lab. */
 export async function runLabInWorker(lab: LabDefinition): Promise<void> {
-  const data = workerData as WorkerData;
+  // The agent hands the job's data to a pre-started worker by message (see agent.ts).
+  const data = ((globalThis as { __nlwbWorkerData?: WorkerData }).__nlwbWorkerData ?? workerData) as WorkerData;
   // A promise the student's code forgot (or one left behind by a timed-out test) must not
   // take the other tests down with it.
   process.on('unhandledRejection', () => undefined);

@@ -12,6 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { GuestMessage, HostMessage, JobModule, TestResult, WorkerData, WorkerMessage } from '../grader/protocol.ts';
 
@@ -81,13 +82,35 @@ function moduleLoaded(name: string): boolean {
   return existsSync(`/sys/module/${name}`);
 }
 
+/**
+ * Starting a worker thread costs about as much as starting Node itself (seconds under
+ * software emulation), so one is always started ahead of the next job; it waits for the
+ * bundle to import.
+ */
+const WORKER_BOOTSTRAP = `
+const { parentPort } = require('node:worker_threads');
+parentPort.once('message', ({ entry, data }) => {
+  globalThis.__nlwbWorkerData = data;
+  import(entry).catch((error) => { setImmediate(() => { throw error; }); });
+});`;
+let warmWorker: Worker | undefined;
+function prestartWorker(): void {
+  warmWorker = new Worker(WORKER_BOOTSTRAP, { eval: true, stdout: true, stderr: true });
+}
+function takeWarmWorker(): Worker {
+  const worker = warmWorker ?? new Worker(WORKER_BOOTSTRAP, { eval: true, stdout: true, stderr: true });
+  prestartWorker();
+  return worker;
+}
+
 /** Runs the tests, restarting the worker after a hang, and resolves with every result. */
 function runTests(job: Job, jobDir: string, modulePath: string | undefined): Promise<void> {
   const done = new Set<string>();
   return new Promise((resolve) => {
     const startWorker = (): void => {
       const data: WorkerData = { filter: job.filter, skip: [...done], timeoutScale: job.timeoutScale, jobDir, modulePath };
-      const worker = new Worker(join(jobDir, job.entry), { workerData: data, stdout: true, stderr: true });
+      const worker = takeWarmWorker();
+      worker.postMessage({ entry: pathToFileURL(join(jobDir, job.entry)).href, data });
       let current: { name: string; timer: NodeJS.Timeout } | undefined;
       let finished = false;
       const forward = (stream: 'stdout' | 'stderr') => (chunk: Buffer | string) =>
@@ -202,6 +225,7 @@ async function runJob(job: Job): Promise<void> {
 }
 
 followKernelLog();
+prestartWorker();
 let queue: Promise<void> = Promise.resolve();
 let buffer = '';
 channel.input.on('data', (chunk: string | Buffer) => {
