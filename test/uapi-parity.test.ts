@@ -3,7 +3,8 @@
  * export the same names with the same values. Twins are found automatically:
  * any kernel/<dir>/<name>.h with a <name>.ts beside it.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -57,10 +58,39 @@ describe('uapi parity', () => {
     expect(formatParityResult(result)).toMatch(/NLM_F_DUMP: C says 768, TS says 256/);
   });
 
+  it('reports header constants the twin forgot (macros and enum members, not guards or sentinels)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parity-'));
+    try {
+      const header = join(dir, 'demo.h');
+      writeFileSync(
+        header,
+        [
+          '#ifndef _UAPI_DEMO_H',
+          '#define _UAPI_DEMO_H',
+          '#include <linux/netlink.h>',
+          '#define DEMO_NAME "demo"',
+          '#define DEMO_MAX(a) (a)',
+          '/* enum { DEMO_IN_COMMENT } */',
+          'enum demo_attrs { DEMO_A_UNSPEC, DEMO_A_MSG, __DEMO_A_MAX };',
+          '#define DEMO_A_MAX (__DEMO_A_MAX - 1)',
+          '#endif',
+          '',
+        ].join('\n'),
+      );
+      const result = checkUapiParity(header, { DEMO_NAME: 'demo', DEMO_A_UNSPEC: 0, DEMO_A_MAX: 1 }, { requireHeaderNames: true });
+      expect(result.mismatches).toEqual([]);
+      expect(result.missingInTs).toEqual(['DEMO_A_MSG']);
+      expect(result.ok).toBe(false);
+      expect(formatParityResult(result)).toMatch(/DEMO_A_MSG: defined by the header but not exported/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   const found = twins();
   it.each(found.map((t) => [t.header.slice(root.length + 1), t] as const))('%s agrees with its TypeScript twin', async (_name, { header, twin }) => {
     const mod = (await import(pathToFileURL(twin).href)) as Record<string, unknown>;
-    const result = checkUapiParity(header, mod);
+    const result = checkUapiParity(header, mod, { requireHeaderNames: true });
     expect(result.ok, formatParityResult(result)).toBe(true);
     expect(result.checked.length, `${twin} exports no UPPER_CASE constants to compare`).toBeGreaterThan(0);
   });

@@ -6,9 +6,12 @@
  * C evaluates it (enums, macros built from other macros, casts). Names the
  * compiler reports as undeclared are "missing on the C side"; the program is
  * rebuilt without them so one typo does not hide every other comparison.
+ * The other direction (constants the header defines that the twin forgot)
+ * comes from the preprocessor's own list of the header's macros plus the
+ * header's enum members.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 
@@ -25,6 +28,12 @@ export interface ParityOptions {
   cc?: string;
   /** Extra compiler flags, e.g. ['-I', dir]. */
   cflags?: string[];
+  /**
+   * Also list constants the header defines (object-like macros with a value,
+   * enum members; `__`-prefixed sentinels skipped) that the TS module does not
+   * export, in `missingInTs`; when true they also make `ok` false.
+   */
+  requireHeaderNames?: boolean;
 }
 
 export interface ParityMismatch {
@@ -42,6 +51,8 @@ export interface ParityResult {
   mismatches: ParityMismatch[];
   /** TS exports the C side does not declare. */
   missingInC: string[];
+  /** Constants `headerPath` itself defines that the TS module does not export (see requireHeaderNames). */
+  missingInTs: string[];
   /** True when nothing is wrong. */
   ok: boolean;
 }
@@ -116,7 +127,8 @@ function decodeHex(hex: string): string {
 
 /**
  * Compiles and runs a program that prints the C value of every selected
- * export of `tsModule`, and compares. Throws only when the compiler fails for
+ * export of `tsModule`, and compares. `headerPath` is a system header name
+ * ('linux/netlink.h') or a file path (absolute, or starting with './'). Throws only when the compiler fails for
  * a reason other than undeclared names (the compiler output is in the message).
  */
 export function checkUapiParity(headerPath: string, tsModule: Record<string, unknown>, options: ParityOptions = {}): ParityResult {
@@ -163,17 +175,67 @@ export function checkUapiParity(headerPath: string, tsModule: Record<string, unk
       if (c !== ts) mismatches.push({ name, c, ts });
     }
     missingInC.sort();
-    return { header: headerPath, checked, mismatches, missingInC, ok: mismatches.length === 0 && missingInC.length === 0 };
+    const exportedNames = new Set(tsValues.keys());
+    for (const n of ignore) exportedNames.add(n);
+    const missingInTs = headerConstants(headerPath, includes, options).filter((n) => !exportedNames.has(n));
+    const ok = mismatches.length === 0 && missingInC.length === 0 && (!options.requireHeaderNames || missingInTs.length === 0);
+    return { header: headerPath, checked, mismatches, missingInC, missingInTs, ok };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+function stripComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ');
+}
+
+/**
+ * Constants defined by the header file itself: object-like macros with a body
+ * (from `cc -E -dD`, attributed to the header by line markers, so included
+ * system headers do not count) and enum members from the header's text.
+ */
+export function headerConstants(headerPath: string, includes: string[], options: Pick<ParityOptions, 'cc' | 'cflags'> = {}): string[] {
+  const names = new Set<string>();
+  const source = includes.map(includeLine).join('\n') + '\n';
+  const expanded = execFileSync(options.cc ?? 'cc', ['-E', '-dD', ...(options.cflags ?? []), '-x', 'c', '-'], {
+    input: source,
+    encoding: 'utf8',
+    env: { ...process.env, LC_ALL: 'C' },
+  });
+  const target = isAbsolute(headerPath) || headerPath.startsWith('.') ? resolve(headerPath) : undefined;
+  let current = '';
+  for (const line of expanded.split('\n')) {
+    const marker = /^# \d+ "([^"]+)"/.exec(line);
+    if (marker) {
+      current = marker[1]!;
+      continue;
+    }
+    const def = /^#define ([A-Za-z_][A-Za-z0-9_]*)(\(?)\s*(.*)$/.exec(line);
+    if (!def || def[2] === '(' || !def[3]!.trim() || def[1]!.startsWith('__')) continue;
+    const inHeader = target ? resolve(current) === target : current.endsWith(`/${headerPath}`);
+    if (inHeader) names.add(def[1]!);
+  }
+  if (target) {
+    const text = stripComments(readFileSync(target, 'utf8'));
+    for (const block of text.matchAll(/\benum\b[^{;]*\{([^}]*)\}/g)) {
+      for (const item of block[1]!.split(',')) {
+        const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)/.exec(item);
+        if (m && !m[1]!.startsWith('__')) names.add(m[1]!);
+      }
+    }
+  }
+  return [...names].sort();
+}
+
 /** Human-readable summary for test failures: what differs and what to do. */
 export function formatParityResult(result: ParityResult): string {
-  if (result.ok) return `${result.header}: ${result.checked.length} names agree`;
+  if (result.ok) {
+    const extra = result.missingInTs.length ? ` (not mirrored in TS: ${result.missingInTs.join(', ')})` : '';
+    return `${result.header}: ${result.checked.length} names agree${extra}`;
+  }
   const lines = [`${result.header}: the TypeScript twin drifted from the C header (the header is the truth; fix the .ts file):`];
   for (const m of result.mismatches) lines.push(`  ${m.name}: C says ${m.c}, TS says ${m.ts}`);
   for (const n of result.missingInC) lines.push(`  ${n}: exported by TS but not declared by the header (add it to the header or stop exporting it)`);
+  for (const n of result.missingInTs) lines.push(`  ${n}: defined by the header but not exported by the TS twin (export it with the same value)`);
   return lines.join('\n');
 }
