@@ -121,7 +121,10 @@ export function ipBinary(): string {
  * <jobDir>/cli/<name>.mjs, and jobDir reaches the test worker as workerData.
  */
 export function studentCliBundle(file: string): string {
-  const jobDir = (workerData as { jobDir?: unknown } | null)?.jobDir;
+  // The agent hands job data to pre-started workers through a global; older agents used workerData.
+  // (A TestContext method for this path would be cleaner: asked of the grader's maintainer.)
+  const handed = (globalThis as { __nlwbWorkerData?: { jobDir?: unknown } }).__nlwbWorkerData;
+  const jobDir = handed?.jobDir ?? (workerData as { jobDir?: unknown } | null)?.jobDir;
   if (typeof jobDir !== 'string') throw new Error('the grader did not pass jobDir to the test worker: cannot find the CLI bundle');
   const path = join(jobDir, 'cli', file.replace(/\.ts$/, '.mjs'));
   if (!existsSync(path)) throw new Error(`the CLI bundle ${path} does not exist (does ${file} read process.argv?)`);
