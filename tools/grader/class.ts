@@ -262,18 +262,41 @@ function writeStudent(outDir: string, id: string, result: GradeResult): void {
 
 /* ---------- the session: one VM for the class, rebooted only when it must be ---------- */
 
-/** Remembers when a job failed because of the virtual machine rather than the student's code. */
+/**
+ * Remembers when a job failed because of the virtual machine rather than the student's
+ * code, and stops a job whose code never reaches its first test.
+ */
 class ClassSession extends GradingSession {
   machineFailure: unknown;
+  /** Set when this session was stopped because the student's code never finished loading. */
+  loadStall: string | undefined;
+  private testStarted = false;
+
+  noteTestStart(): void {
+    this.testStarted = true;
+  }
 
   override async runJob(request: JobRequest): Promise<JobOutcome> {
     this.machineFailure = undefined;
+    this.loadStall = undefined;
+    this.testStarted = false;
+    // The agent times out each test, but not a file that loops forever while it is being
+    // imported: then no test ever starts and the job would wait out the budget of every
+    // test (minutes). Loading takes seconds, so a generous limit tells the two apart.
+    const limitMs = Math.max(60_000, 30_000 * this.timeoutScale);
+    const watchdog = setTimeout(() => {
+      if (this.testStarted) return;
+      this.loadStall = `your code did not finish loading within ${limitMs / 1000} s, so no test could start (an endless loop or a blocking wait at the top level of a file?)`;
+      void this.stop();
+    }, limitMs);
     try {
       return await super.runJob(request);
     } catch (error) {
       // Compile errors (esbuild) are the student's; a dead or silent guest is the grader's.
       if (error instanceof MachineError || error instanceof SetupError) this.machineFailure = error;
       throw error;
+    } finally {
+      clearTimeout(watchdog);
     }
   }
 }
@@ -371,7 +394,10 @@ async function main(): Promise<number> {
       clearLine();
       out.write(text.replace(/\n$/, '').split('\n').map((l) => `  │ ${l}`).join('\n') + '\n');
     },
-    testStart: (name) => show(`${liveLabel}: ${name}`),
+    testStart: (name) => {
+      session?.noteTestStart();
+      show(`${liveLabel}: ${name}`);
+    },
     testEnd: (result) => {
       if (!verbose) return;
       clearLine();
@@ -436,13 +462,18 @@ async function main(): Promise<number> {
           copyStudentFiles(sub, tempDir);
           const request: JobRequest = { variant: 'student', definition, filter, studentDir: tempDir };
           result = await gradeJob(session, lab, request);
-          // A dead or silent guest is not the student's fault: reboot and grade them once more.
+          // A dead, silent or stalled guest may be the machine's fault: reboot and grade once more.
           if (session.machineFailure) {
             clearLine();
-            console.log(`  ${sub.id}: ${result.error?.message ?? 'the virtual machine failed'}; grading again in a fresh kernel`);
-            if (await boot('the guest failed during this student\'s run')) {
+            console.log(`  ${sub.id}: ${session.loadStall ?? result.error?.message ?? 'the virtual machine failed'}; grading again in a fresh kernel`);
+            if (await boot(session.loadStall ? 'stopped a run that never started its tests' : "the guest failed during this student's run")) {
               result = await gradeJob(session!, lab, request);
-              if (session!.machineFailure) {
+              const again = session!;
+              if (again.loadStall) {
+                // Twice in a row, each time before any test: the student's code, not the machine.
+                result.error = { message: again.loadStall, details: 'The kernel was restarted and the code graded a second time, with the same result.' };
+                rebootBeforeNext = true;
+              } else if (again.machineFailure) {
                 infrastructureFailures++;
                 rebootBeforeNext = true;
                 result.error = { message: `the virtual machine failed twice while grading this student: ${result.error?.message ?? ''}`, details: result.error?.details };
