@@ -8,7 +8,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, syml
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { copyStudentFiles, findSubmission, gradebookCsv, listSubmissions, notGraded } from '../tools/grader/class.ts';
+import { copyStudentFiles, findSubmission, gradebookCsv, holdToDefinition, listSubmissions, notGraded } from '../tools/grader/class.ts';
 import { findLab, repoRoot } from '../tools/grader/labs.ts';
 import { definitionPathOf, loadLabDefinition } from '../tools/grader/session.ts';
 import { writeStarter } from '../tools/grader/starter.ts';
@@ -92,6 +92,30 @@ describe('finding a student\'s lab files', () => {
     expect(rows[1]![0]).toBe('\'=HYPERLINK("x")');
     expect(rows[1]![6]).toBe('hello.ts is missing');
     expect(listSubmissions(join(scratch, 'layout')).map((s) => s.id)).toContain('repo');
+  });
+});
+
+describe('results from the guest are held to the lab\'s own test list', () => {
+  it('drops unknown and repeated tests, caps points, and flags the submission', async () => {
+    const definition = await loadLabDefinition(definitionPathOf(lab, 'solution'));
+    const honest = notGraded(lab, definition, [], 'x');
+    honest.error = undefined;
+    expect(holdToDefinition(honest, definition, [])).toBe(honest);
+    const first = definition.tests[0]!;
+    const forged: GradeResult = {
+      ...honest,
+      tests: [
+        { name: 'bogus', points: 1000, maxPoints: 0, status: 'passed', durationMs: 1 },
+        { name: first.name, points: 50, maxPoints: 50, status: 'passed', durationMs: 1 },
+        ...honest.tests,
+      ],
+    };
+    const held = holdToDefinition(forged, definition, []);
+    expect(held.maxScore).toBe(honest.maxScore);
+    expect(held.score).toBe(first.points);
+    expect(held.tests.map((t) => t.name)).toEqual(definition.tests.map((t) => t.name));
+    expect(held.passed).toBe(false);
+    expect(held.error?.message).toMatch(/check this submission by hand/);
   });
 });
 

@@ -194,6 +194,37 @@ export function notGraded(lab: LabLocation, definition: LabDefinition, filter: s
   );
 }
 
+/**
+ * Holds a result to the lab's own test list (from this checkout): unknown or repeated
+ * test names are dropped and no test scores more than its points. The tests share a
+ * thread with the student's code in the guest, so what comes back is checked, and a
+ * mismatch is flagged for the instructor instead of silently corrected.
+ */
+export function holdToDefinition(result: GradeResult, definition: LabDefinition, filter: string[]): GradeResult {
+  const expected = expectedTests(definition, filter);
+  const allowed = new Map(expected.map((t) => [t.name, t.points]));
+  const seen = new Set<string>();
+  let tampered = false;
+  const tests = result.tests.flatMap((t) => {
+    const max = allowed.get(t.name);
+    if (max === undefined || seen.has(t.name)) {
+      tampered = true;
+      return [];
+    }
+    seen.add(t.name);
+    const points = Number.isFinite(t.points) ? Math.max(0, Math.min(t.points, max)) : 0;
+    if (points !== t.points || t.maxPoints !== max) tampered = true;
+    return [{ ...t, points, maxPoints: max }];
+  });
+  if (!tampered) return result;
+  const { lab, variant, kernel, startedAt, durationMs, kernelProblems, kernelLogTail } = result;
+  const error = {
+    message: 'the results reported from the virtual machine do not match the lab\'s tests (unknown, repeated or over-scored tests were dropped or capped): check this submission by hand',
+    details: [result.error?.message, result.error?.details].filter(Boolean).join('\n') || undefined,
+  };
+  return summarize({ lab, variant, kernel, startedAt, durationMs, tests, kernelProblems, kernelLogTail, error }, expected);
+}
+
 /** Shows `alice/hello.ts` in messages instead of the grader's temporary folder. */
 function relabelPaths(result: GradeResult, tempDir: string, id: string): GradeResult {
   let text = JSON.stringify(result);
@@ -485,7 +516,7 @@ async function main(): Promise<number> {
           }
           // A kernel that warned, oopsed or kept the module loaded is not a fair start for the next student.
           if (result.kernelProblems.length || result.error?.message.includes('did not unload')) rebootBeforeNext = true;
-          result = relabelPaths(result, tempDir, sub.id);
+          result = relabelPaths(holdToDefinition(result, definition, filter), tempDir, sub.id);
           rmSync(tempDir, { recursive: true, force: true });
         }
       }
