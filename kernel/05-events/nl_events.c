@@ -545,9 +545,15 @@ static int nl_events_state_show(struct seq_file *m, void *v)
  * (events overwritten in between are skipped). The group's lock is held from
  * start to stop of each chunk.
  */
+/* proc_create_seq_data() keeps our pointer in the proc entry, not m->private. */
+static struct nl_events_group_state *log_group(struct seq_file *m)
+{
+	return pde_data(file_inode(m->file));
+}
+
 static void *log_seq_start(struct seq_file *m, loff_t *pos)
 {
-	struct nl_events_group_state *g = m->private;
+	struct nl_events_group_state *g = log_group(m);
 	u64 oldest;
 
 	mutex_lock(&g->lock);
@@ -561,7 +567,7 @@ static void *log_seq_start(struct seq_file *m, loff_t *pos)
 
 static void *log_seq_next(struct seq_file *m, void *v, loff_t *pos)
 {
-	struct nl_events_group_state *g = m->private;
+	struct nl_events_group_state *g = log_group(m);
 
 	++*pos;
 	if ((u64)*pos >= g->next_seq)
@@ -571,7 +577,7 @@ static void *log_seq_next(struct seq_file *m, void *v, loff_t *pos)
 
 static void log_seq_stop(struct seq_file *m, void *v)
 {
-	struct nl_events_group_state *g = m->private;
+	struct nl_events_group_state *g = log_group(m);
 
 	mutex_unlock(&g->lock);
 }
