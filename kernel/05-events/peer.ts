@@ -198,7 +198,12 @@ export function membersOf(t: Reader, groupId: number): NetlinkSocketRow[] {
  * Waits until at least `n` sockets joined `groupId` (read from /proc/net/netlink).
  * For ids above 32, which that file cannot show, it waits `fallbackMs` instead.
  */
-export async function waitForMembers(t: Reader & Pick<TestContext, 'signal' | 'log'>, groupId: number, n: number, options: { timeoutMs: number; fallbackMs?: number }): Promise<void> {
+export async function waitForMembers(
+  t: Reader & Pick<TestContext, 'signal' | 'log'>,
+  groupId: number,
+  n: number,
+  options: { timeoutMs: number; fallbackMs?: number; giveUp?: () => string | undefined },
+): Promise<void> {
   if (groupId > 32) {
     t.log(`group id ${groupId} > 32: /proc/net/netlink cannot show it, waiting ${options.fallbackMs ?? 5000} ms instead`);
     await sleep(options.fallbackMs ?? 5000);
@@ -208,6 +213,8 @@ export async function waitForMembers(t: Reader & Pick<TestContext, 'signal' | 'l
   for (;;) {
     const count = membersOf(t, groupId).length;
     if (count >= n) return;
+    const reason = options.giveUp?.();
+    if (reason) throw new Error(`only ${count} of ${n} listeners joined multicast group ${groupId}: ${reason}`);
     if (Date.now() > deadline || t.signal.aborted) {
       throw new Error(`only ${count} of ${n} listeners joined multicast group ${groupId} within ${options.timeoutMs} ms (checked in /proc/net/netlink)`);
     }

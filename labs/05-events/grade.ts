@@ -308,16 +308,26 @@ export default defineLab({
           const already = family.groupIds.events <= 32 ? membersOf(t, family.groupIds.events).length : 0;
           const args = ['--group', 'events', '--count', String(COUNT), '--since', String(start), '--rcvbuf', String(8 << 20)];
           const runs = [0, 1, 2].map(() => t.runStudentCli('listen.ts', args, { timeoutMs: t.remainingMs() - 3000 }));
+          let exited = 0;
+          for (const run of runs) void run.then(() => exited++);
           let triggerError: unknown;
           try {
-            await waitForMembers(t, family.groupIds.events, already + 3, { timeoutMs: t.remainingMs() - 60000, fallbackMs: 20000 });
+            await waitForMembers(t, family.groupIds.events, already + 3, {
+              timeoutMs: 90000,
+              fallbackMs: 20000,
+              giveUp: () => (exited > 0 ? `${exited} listener process(es) exited before joining` : undefined),
+            });
             const first = await trigger(client, family.familyId, 'events', COUNT);
             expect.equal(first, start, { what: 'first seq of the burst' });
           } catch (error) {
             triggerError = error;
           }
           const results = await Promise.all(runs);
-          if (triggerError) throw triggerError;
+          if (triggerError) {
+            const failed = results.find((r) => r.code !== 0);
+            if (failed) expect.fail(`a listener process failed (exit ${failed.code}) before the burst:\n${failed.stderr.trim().slice(0, 1500)}`);
+            throw triggerError;
+          }
           const log = logRange(t, 'events', start, start + BigInt(COUNT) - 1n);
           expect.equal(log.length, COUNT, { what: "events of the burst in the kernel's log" });
           results.forEach((result, i) => {
