@@ -359,6 +359,7 @@ static int nl_events_trigger(struct sk_buff *skb, struct genl_info *info)
 /* #region get_log */
 /* Where a GET_LOG dump is, kept in cb->ctx between the dumpit calls. */
 struct nl_events_dump_ctx {
+	int err;	/* a request error found by start, reported by the dumpit */
 	u32 group;
 	u64 next;	/* seq of the next event to return */
 	u64 end;	/* first seq NOT returned: next_seq when the dump began */
@@ -373,9 +374,15 @@ static int nl_events_log_start(struct netlink_callback *cb)
 
 	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
 
-	if (NL_REQ_ATTR_CHECK(cb->extack, NULL, attrs, NL_EVENTS_ATTR_GROUP)) {
-		NL_SET_ERR_MSG(cb->extack, "GET_LOG needs NL_EVENTS_ATTR_GROUP (u32 group index: 0 events, 1 alerts)");
-		return -EINVAL;
+	/*
+	 * On 6.1 a start callback has no extack to write to (cb->extack is only
+	 * set while the dumpit runs), so a missing GROUP is remembered here and
+	 * reported by the first dumpit call: NLMSG_DONE then carries -EINVAL and
+	 * the message.
+	 */
+	if (!attrs[NL_EVENTS_ATTR_GROUP]) {
+		ctx->err = -EINVAL;
+		return 0;
 	}
 	ctx->group = nla_get_u32(attrs[NL_EVENTS_ATTR_GROUP]);
 	g = &groups[ctx->group];
@@ -403,11 +410,16 @@ static int nl_events_log_start(struct netlink_callback *cb)
 static int nl_events_log_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct nl_events_dump_ctx *ctx = (struct nl_events_dump_ctx *)cb->ctx;
-	struct nl_events_group_state *g = &groups[ctx->group];
 	u32 portid = NETLINK_CB(cb->skb).portid;
+	struct nl_events_group_state *g;
 	u64 oldest;
 	int err;
 
+	if (ctx->err) {
+		NL_SET_ERR_MSG(cb->extack, "GET_LOG needs NL_EVENTS_ATTR_GROUP (u32 group index: 0 events, 1 alerts)");
+		return ctx->err;
+	}
+	g = &groups[ctx->group];
 	mutex_lock(&g->lock);
 	oldest = g->next_seq - g->log_len;
 	if (ctx->next < oldest) {

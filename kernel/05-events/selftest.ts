@@ -227,7 +227,9 @@ export default defineLab({
           const id = family.familyId;
           const RA = NLM_F_REQUEST | NLM_F_ACK;
           const long = 'x'.repeat(NL_EVENTS_TEXT_MAX); // 64 chars + NUL: one too many
-          const cases: Array<{ what: string; flags?: number; payload: Uint8Array; errno: number[]; msg?: RegExp; missing?: number }> = [
+          // core: rejected by genetlink itself before the family sees the message (a command
+          // or mode the family does not implement); 6.1's core gives no ext-ack text there.
+          const cases: Array<{ what: string; flags?: number; payload: Uint8Array; errno: number[]; msg?: RegExp; missing?: number; core?: boolean }> = [
             { what: 'TRIGGER without GROUP', payload: payloadOf(NL_EVENTS_CMD_TRIGGER, new AttributeBuilder().u32(NL_EVENTS_ATTR_COUNT, 1)), errno: [EINVAL], msg: /GROUP/, missing: NL_EVENTS_ATTR_GROUP },
             { what: 'TRIGGER without COUNT', payload: payloadOf(NL_EVENTS_CMD_TRIGGER, new AttributeBuilder().u32(NL_EVENTS_ATTR_GROUP, 0)), errno: [EINVAL], msg: /COUNT/, missing: NL_EVENTS_ATTR_COUNT },
             { what: 'TRIGGER GROUP 2', payload: payloadOf(NL_EVENTS_CMD_TRIGGER, triggerAttrs(2, 1)), errno: [EINVAL, ERANGE] },
@@ -244,14 +246,14 @@ export default defineLab({
             { what: 'TRIGGER with attribute 7 (above maxattr)', payload: payloadOf(NL_EVENTS_CMD_TRIGGER, triggerAttrs(0, 1).u32(NL_EVENTS_ATTR_MAX + 1, 0)), errno: [EINVAL] },
             { what: 'TRIGGER with NLM_F_CREATE (reserved for genl since 6.1)', flags: RA | NLM_F_CREATE, payload: payloadOf(NL_EVENTS_CMD_TRIGGER, triggerAttrs(0, 1)), errno: [EINVAL] },
             { what: 'TRIGGER with a non-zero genlmsghdr reserved field', payload: Uint8Array.of(NL_EVENTS_CMD_TRIGGER, 1, 1, 0, ...triggerAttrs(0, 1).bytes()), errno: [EINVAL] },
-            { what: 'TRIGGER as a dump', flags: RA | NLM_F_DUMP, payload: payloadOf(NL_EVENTS_CMD_TRIGGER, triggerAttrs(0, 1)), errno: [EOPNOTSUPP] },
-            { what: 'GET_LOG as a doit', payload: payloadOf(NL_EVENTS_CMD_GET_LOG, new AttributeBuilder().u32(NL_EVENTS_ATTR_GROUP, 0)), errno: [EOPNOTSUPP] },
-            { what: 'GET_LOG without GROUP', flags: RA | NLM_F_DUMP, payload: payloadOf(NL_EVENTS_CMD_GET_LOG, new AttributeBuilder()), errno: [EINVAL], msg: /GROUP/, missing: NL_EVENTS_ATTR_GROUP },
+            { what: 'TRIGGER as a dump', flags: RA | NLM_F_DUMP, payload: payloadOf(NL_EVENTS_CMD_TRIGGER, triggerAttrs(0, 1)), errno: [EOPNOTSUPP], core: true },
+            { what: 'GET_LOG as a doit', payload: payloadOf(NL_EVENTS_CMD_GET_LOG, new AttributeBuilder().u32(NL_EVENTS_ATTR_GROUP, 0)), errno: [EOPNOTSUPP], core: true },
+            { what: 'GET_LOG without GROUP', flags: RA | NLM_F_DUMP, payload: payloadOf(NL_EVENTS_CMD_GET_LOG, new AttributeBuilder()), errno: [EINVAL], msg: /GROUP/ }, // reported in NLMSG_DONE: only MSG, no MISS_TYPE there
             { what: 'GET_LOG GROUP 9', flags: RA | NLM_F_DUMP, payload: payloadOf(NL_EVENTS_CMD_GET_LOG, new AttributeBuilder().u32(NL_EVENTS_ATTR_GROUP, 9)), errno: [EINVAL, ERANGE] },
             { what: 'GET_LOG with TEXT', flags: RA | NLM_F_DUMP, payload: payloadOf(NL_EVENTS_CMD_GET_LOG, new AttributeBuilder().u32(NL_EVENTS_ATTR_GROUP, 0).nulString(NL_EVENTS_ATTR_TEXT, 'x')), errno: [EINVAL] },
             { what: 'GET_LOG COUNT 0', flags: RA | NLM_F_DUMP, payload: payloadOf(NL_EVENTS_CMD_GET_LOG, new AttributeBuilder().u32(NL_EVENTS_ATTR_GROUP, 0).u32(NL_EVENTS_ATTR_COUNT, 0)), errno: [EINVAL, ERANGE] },
-            { what: 'EVENT sent by userspace', payload: payloadOf(NL_EVENTS_CMD_EVENT, new AttributeBuilder().u32(NL_EVENTS_ATTR_GROUP, 0)), errno: [EOPNOTSUPP] },
-            { what: 'unknown command 200', payload: payloadOf(200, new AttributeBuilder()), errno: [EOPNOTSUPP] },
+            { what: 'EVENT sent by userspace', payload: payloadOf(NL_EVENTS_CMD_EVENT, new AttributeBuilder().u32(NL_EVENTS_ATTR_GROUP, 0)), errno: [EOPNOTSUPP], core: true },
+            { what: 'unknown command 200', payload: payloadOf(200, new AttributeBuilder()), errno: [EOPNOTSUPP], core: true },
             { what: 'attribute running past the message', payload: Uint8Array.of(NL_EVENTS_CMD_TRIGGER, 1, 0, 0, 40, 0, 1, 0, 0, 0, 0, 0), errno: [EINVAL, ERANGE] },
           ];
           const before = readState(t);
@@ -259,7 +261,7 @@ export default defineLab({
             const error = await rejection(client, id, c.flags ?? RA, c.payload, c.what);
             t.log(`${c.what}: ${error.message}`);
             check(c.errno.includes(error.errno), `${c.what}: errno ${error.code}, expected ${c.errno.join(' or ')}`);
-            check(Boolean(error.extAckMessage), `${c.what}: no extended-ACK message (${error.message})`);
+            if (!c.core) check(Boolean(error.extAckMessage), `${c.what}: no extended-ACK message (${error.message})`);
             if (c.msg) check(c.msg.test(error.extAckMessage ?? ''), `${c.what}: ext-ack "${error.extAckMessage}" should match ${c.msg}`);
             if (c.missing !== undefined) expect.equal(error.extAck?.missingType, c.missing, { what: `${c.what}: NLMSGERR_ATTR_MISS_TYPE` });
           }
