@@ -9,6 +9,7 @@
  * green and yellow fail WCAG contrast; here colours map to CSS classes the site
  * controls (see replay.css).
  */
+/// <reference path="./xterm-headless.d.ts" />
 import { Terminal } from '@xterm/headless/lib-headless/xterm-headless.mjs';
 import type { IBufferCell } from '@xterm/headless';
 
