@@ -181,6 +181,15 @@ async function visit(
     );
   });
   await page.goto(`${base}${path}`, { waitUntil });
+  // Expressive Code makes overflowing code blocks focusable from a ResizeObserver
+  // plus idle callback (~250 ms after layout); a reader gets that, so wait for it.
+  await page
+    .waitForFunction(
+      `[...document.querySelectorAll('.expressive-code pre')].every((p) => p.scrollWidth <= p.clientWidth || p.hasAttribute('tabindex'))`,
+      null,
+      { timeout: 10_000 },
+    )
+    .catch(() => report.problems.push('overflowing code blocks did not become keyboard-scrollable within 10 s'));
   report.hasReplay = (await page.locator('nlw-replay').count()) > 0;
   report.hasInspector = (await page.locator('nlw-inspector').count()) > 0;
   await Promise.all(bodies);
