@@ -1,7 +1,6 @@
 // @ts-check
 import { defineConfig } from 'astro/config';
 import starlight from '@astrojs/starlight';
-import { pluginLineNumbers } from '@expressive-code/plugin-line-numbers';
 import { remarkWorkbook } from './src/plugins/remark-workbook.ts';
 import { lessonsDir, repoRoot } from './src/paths.ts';
 
@@ -20,10 +19,7 @@ export default defineConfig({
       favicon: '/favicon.svg',
       // Lessons are the docs collection; the default sidebar lists them all in
       // `sidebar.order`, so a new lessons/NN-*.mdx shows up without site changes.
-      expressiveCode: {
-        plugins: [pluginLineNumbers()],
-        defaultProps: { showLineNumbers: false },
-      },
+      // Expressive Code options: ec.config.mjs.
       customCss: ['./src/styles/site.css'],
       lastUpdated: false,
     }),

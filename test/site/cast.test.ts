@@ -32,3 +32,15 @@ describe('casts', () => {
     expect((await castSnapshot(cast)).text).toContain('second');
   });
 });
+
+describe('a real grader recording (tools/grader --record)', () => {
+  it('snapshots the whole run, colours as classes', async () => {
+    const text = readFileSync(new URL('./fixtures/lessons/casts/01-hello-solution.cast', import.meta.url), 'utf8');
+    const cast = parseCast(text, '01-hello-solution.cast');
+    expect(cast.header).toMatchObject({ version: 2, width: 100, height: 40 });
+    const snap = await castSnapshot(cast);
+    expect(snap.text).toMatch(/Score: 51\/51/);
+    expect(snap.text.split('\n')[0]).toMatch(/^Lab 1: Hello, netlink/);
+    expect(snap.html).toContain('<span class="b f2">Score: 51/51</span>');
+  });
+});
