@@ -55,9 +55,22 @@ function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Failure(message);
 }
 
+/**
+ * The caller's environment minus what a test runner sets: vitest puts NODE_ENV=test
+ * and Vite's MODE/DEV/PROD/SSR/BASE_URL into process.env, and Astro then builds a
+ * dev-flavoured site (Starlight's search replaced by a dev notice, other bundles).
+ */
+const RUNNER_ENV = new Set(['NODE_ENV', 'MODE', 'DEV', 'PROD', 'SSR', 'BASE_URL', 'TEST']);
+
+function childEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of Object.keys(env)) if (RUNNER_ENV.has(key) || key.startsWith('VITEST')) delete env[key];
+  return { ...env, ...extra };
+}
+
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
   return new Promise((done) => {
-    const child = spawn(cmd, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: repoRoot, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -118,7 +131,7 @@ async function startPreview(env: NodeJS.ProcessEnv): Promise<{ url: string; chil
   const port = await freePort();
   const child = spawn(astroBin, ['preview', '--root', 'site', '--host', '127.0.0.1', '--port', String(port)], {
     cwd: repoRoot,
-    env: { ...process.env, ...env },
+    env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -413,14 +426,12 @@ export async function runSiteTests(options: SiteTestOptions = {}): Promise<Resul
       const context = await browser!.newContext();
       const page = await context.newPage();
       await page.goto(`${base}/`, { waitUntil: 'networkidle' });
-      const hits = await page.evaluate(async () => {
-        const entry = '/pagefind/pagefind.js';
-        const pagefind = (await import(entry)) as {
-          search: (q: string) => Promise<{ results: Array<{ data: () => Promise<{ url: string }> }> }>;
-        };
+      // A string, not a function: vitest would rewrite import() inside a function.
+      const hits = (await page.evaluate(`(async () => {
+        const pagefind = await import('/pagefind/pagefind.js');
         const found = await pagefind.search('fixture');
         return Promise.all(found.results.map(async (r) => (await r.data()).url));
-      });
+      })()`)) as string[];
       assert(hits.some((u) => u.includes('90-fixture-code')), `searching "fixture" did not find the fixture lesson: ${hits.join(', ')}`);
       await context.close();
       return `${hits.length} hits`;
