@@ -38,7 +38,7 @@ import {
   NLRTM_NEWTABLE,
 } from '#kernel/04-rtm/nl_rtm.ts';
 import { addRoutesFast, openReference, routeAttributes, tableAttributes, type RefRoute } from '#kernel/04-rtm/reference.ts';
-import { ScriptedSocket, expectTable, ipBinary, ipText, lines, procRoutes, procTable, studentCliBundle, waitForListener } from './grading/helpers.ts';
+import { ScriptedSocket, expectTable, ipBinary, ipText, lines, procRoutes, procTable, waitForListener } from './grading/helpers.ts';
 import * as rtm from './rtm.ts';
 
 const KERNEL = 15_000;
@@ -516,7 +516,7 @@ export default defineLab({
         const ip = ipBinary();
         const ns = `nlwb4-${process.pid}`;
         const node = process.execPath;
-        const bundle = studentCliBundle('ip.ts');
+        const bundle = t.studentCliPath('ip.ts');
         const sh = async (args: string[]): Promise<string> => {
           const r = await t.runProcess(ip, args, { timeoutMs: 10_000 });
           t.log(`ip ${args.join(' ')} -> ${r.code} ${r.stdout.trim()} ${r.stderr.trim()}`);

@@ -91,6 +91,8 @@ export interface TestContext {
    * iproute2) as a separate process with a timeout.
    */
   runProcess(command: string, args: string[], options?: { timeoutMs?: number; input?: string; env?: Record<string, string> }): Promise<ProcessResult>;
+  /** Absolute path of a student CLI's bundle, for running it another way (e.g. `ip netns exec NS node <path>`). */
+  studentCliPath(file: string): string;
   /** Runs one of the lab's student files as a CLI in its own process (`node <bundle> ...args`). */
   runStudentCli(file: string, args: string[], options?: { timeoutMs?: number }): Promise<ProcessResult>;
   /** Absolute path of the lab's built kernel module (.ko) inside the kernel's machine, if any. */

@@ -196,8 +196,17 @@ export class GradingSession {
 
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => finish(new MachineError(`the guest stopped answering (no result within ${Math.round(totalBudget / 1000)} s): the kernel may be hung`, machine.consoleLog)), totalBudget);
+      // A kernel that oopsed or locked up often leaves the agent stuck in a system call;
+      // give it a moment to report, then stop waiting and show the log.
+      let crashTimer: NodeJS.Timeout | undefined;
+      const onConsole = (line: string): void => {
+        if (crashTimer || !/Oops|BUG: |Kernel panic|soft lockup|general protection fault|detected stalls/.test(line)) return;
+        crashTimer = setTimeout(() => finish(new MachineError(`the kernel crashed during the tests: ${line.trim()}`, machine.consoleLog)), 15_000);
+      };
       const finish = (error?: Error): void => {
         clearTimeout(timer);
+        clearTimeout(crashTimer);
+        machine.off('console', onConsole);
         machine.off('message', onMessage);
         machine.off('exit', onExit);
         if (error) reject(error);
@@ -235,6 +244,7 @@ export class GradingSession {
       const onExit = (): void => finish(new MachineError('the guest kernel stopped during the tests (panic or reboot)', machine.consoleLog));
       machine.on('message', onMessage as (m: unknown) => void);
       machine.on('exit', onExit);
+      machine.on('console', onConsole);
       machine.send(message as unknown as { type: string });
     });
     outcome.kernelProblems = [...machine.kernelProblems(consoleStart), ...scanKernelLog(outcome.kernelLog)];

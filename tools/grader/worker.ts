@@ -81,16 +81,26 @@ function runProcess(
     };
     const timer = setTimeout(kill, options.timeoutMs ?? 10_000);
     options.signal?.addEventListener('abort', kill, { once: true });
-    child.on('error', (error) => {
+    const settle = (): void => {
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', kill);
+    };
+    // A program that exits without reading its input makes our write fail with EPIPE.
+    child.stdin.on('error', () => undefined);
+    child.on('error', (error) => {
+      settle();
       resolve({ code: null, signal: null, stdout, stderr: `${stderr}${error.message}\n`, timedOut });
     });
     child.on('close', (code, signal) => {
-      clearTimeout(timer);
+      settle();
       resolve({ code, signal, stdout, stderr, timedOut });
     });
     child.stdin.end(options.input ?? '');
   });
+}
+
+function studentCliPath(data: WorkerData, file: string): string {
+  return join(data.jobDir, 'cli', file.replace(/\.ts$/, '.mjs'));
 }
 
 /** Keeps the part of a stack trace that points into the lab, not into the grader. */
@@ -147,8 +157,9 @@ async function runOne(test: GradedTest, data: WorkerData): Promise<TestResult> {
     },
     runProcess: (command, args, options = {}) =>
       runProcess(command, args, { ...options, signal: controller.signal, timeoutMs: Math.min(options.timeoutMs ?? timeoutMs, Math.max(1, started + timeoutMs - Date.now())) }),
+    studentCliPath: (file) => studentCliPath(data, file),
     runStudentCli: (file, args, options = {}) =>
-      runProcess(process.execPath, [join(data.jobDir, 'cli', file.replace(/\.ts$/, '.mjs')), ...args], {
+      runProcess(process.execPath, [studentCliPath(data, file), ...args], {
         signal: controller.signal,
         timeoutMs: Math.min(options.timeoutMs ?? timeoutMs, Math.max(1, started + timeoutMs - Date.now())),
       }),

@@ -106,6 +106,7 @@ function takeWarmWorker(): Worker {
 /** Runs the tests, restarting the worker after a hang, and resolves with every result. */
 function runTests(job: Job, jobDir: string, modulePath: string | undefined): Promise<void> {
   const done = new Set<string>();
+  const plannedPoints = new Map<string, number>();
   return new Promise((resolve) => {
     const startWorker = (): void => {
       const data: WorkerData = { filter: job.filter, skip: [...done], timeoutScale: job.timeoutScale, jobDir, modulePath };
@@ -126,8 +127,10 @@ function runTests(job: Job, jobDir: string, modulePath: string | undefined): Pro
       worker.on('message', (message: WorkerMessage) => {
         if (message.type === 'list') {
           mark('workerReady');
+          if (!data.skip.length) for (const t of message.tests) plannedPoints.set(t.name, t.points);
           if (!data.skip.length) send({ type: 'job-start', id: job.id, tests: message.tests.map(({ name, points }) => ({ name, points })) });
         } else if (message.type === 'test-start') {
+          if (done.has(message.name) || current) return;
           send({ type: 'test-start', id: job.id, name: message.name });
           const timer = setTimeout(() => {
             // The worker did not even manage its own timeout: its thread is blocked.
@@ -146,7 +149,11 @@ function runTests(job: Job, jobDir: string, modulePath: string | undefined): Pro
           }, message.timeoutMs + HANG_GRACE_MS);
           current = { name: message.name, timer };
         } else if (message.type === 'test-end') {
-          endTest(message.result);
+          // Only the test that is running can end, once, with at most its own points:
+          // code in the worker posting made-up results gains nothing.
+          if (!current || current.name !== message.result.name) return;
+          const planned = plannedPoints.get(message.result.name) ?? 0;
+          endTest({ ...message.result, maxPoints: planned, points: Math.min(Math.max(0, message.result.points), planned) });
         } else if (message.type === 'done') {
           finished = true;
           void worker.terminate().then(() => resolve());

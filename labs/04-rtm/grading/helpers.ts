@@ -115,22 +115,6 @@ export function ipBinary(): string {
   return ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => existsSync(p)) ?? 'ip';
 }
 
-/**
- * Path of the student's CLI bundle, so it can run inside a network namespace
- * (`ip netns exec NS node <bundle>`): the grader bundles each CLI to
- * <jobDir>/cli/<name>.mjs, and jobDir reaches the test worker as workerData.
- */
-export function studentCliBundle(file: string): string {
-  // The agent hands job data to pre-started workers through a global; older agents used workerData.
-  // (A TestContext method for this path would be cleaner: asked of the grader's maintainer.)
-  const handed = (globalThis as { __nlwbWorkerData?: { jobDir?: unknown } }).__nlwbWorkerData;
-  const jobDir = handed?.jobDir ?? (workerData as { jobDir?: unknown } | null)?.jobDir;
-  if (typeof jobDir !== 'string') throw new Error('the grader did not pass jobDir to the test worker: cannot find the CLI bundle');
-  const path = join(jobDir, 'cli', file.replace(/\.ts$/, '.mjs'));
-  if (!existsSync(path)) throw new Error(`the CLI bundle ${path} does not exist (does ${file} read process.argv?)`);
-  return path;
-}
-
 /** Lines of a CLI's stdout, without the empty last one. */
 export function lines(text: string): string[] {
   return text.split('\n').filter((l) => l.length > 0);
