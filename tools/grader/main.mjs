@@ -13,7 +13,10 @@ if (major < 20 || (major === 20 && minor < 3)) {
 }
 if (!existsSync(`${root}node_modules/tsx/package.json`) || !existsSync(`${root}node_modules/esbuild/package.json`)) {
   console.log('• installing the npm packages the course needs (npm ci, first run only, about a minute)');
-  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  let r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  // Some registries lack optional per-platform packages, which makes npm ci refuse the
+  // lock file; npm install resolves the same pinned versions.
+  if (r.status !== 0) r = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) {
     console.error('npm ci failed (see above). Check your network access to the npm registry, then run the command again.');
     process.exit(2);

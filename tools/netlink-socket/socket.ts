@@ -5,47 +5,49 @@
  */
 import { constants as osConstants } from 'node:os';
 import { loadNativeBinding, type NativeBinding, type NativeHandle } from './native.ts';
+import { NETLINK_ADD_MEMBERSHIP, NETLINK_DROP_MEMBERSHIP, SOL_NETLINK } from '../netlink/constants.ts';
 
 export { loadNativeBinding } from './native.ts';
 
-/** AF_NETLINK protocol units (`socket(AF_NETLINK, SOCK_RAW, unit)`). */
-export const NETLINK_ROUTE = 0;
-export const NETLINK_UNUSED = 1;
-export const NETLINK_USERSOCK = 2;
-export const NETLINK_FIREWALL = 3;
-export const NETLINK_SOCK_DIAG = 4;
-export const NETLINK_NFLOG = 5;
-export const NETLINK_XFRM = 6;
-export const NETLINK_SELINUX = 7;
-export const NETLINK_ISCSI = 8;
-export const NETLINK_AUDIT = 9;
-export const NETLINK_FIB_LOOKUP = 10;
-export const NETLINK_CONNECTOR = 11;
-export const NETLINK_NETFILTER = 12;
-export const NETLINK_IP6_FW = 13;
-export const NETLINK_DNRTMSG = 14;
-export const NETLINK_KOBJECT_UEVENT = 15;
-export const NETLINK_GENERIC = 16;
-export const NETLINK_SCSITRANSPORT = 18;
-export const NETLINK_ECRYPTFS = 19;
-export const NETLINK_RDMA = 20;
-export const NETLINK_CRYPTO = 21;
-export const NETLINK_SMC = 22;
-
-/** Socket option levels. */
+/**
+ * Protocol units and SOL_NETLINK options: one table, the library's (checked against the
+ * uapi headers by test/uapi-parity.test.ts), re-exported so socket users need one import.
+ */
+export {
+  NETLINK_ROUTE,
+  NETLINK_UNUSED,
+  NETLINK_USERSOCK,
+  NETLINK_FIREWALL,
+  NETLINK_SOCK_DIAG,
+  NETLINK_NFLOG,
+  NETLINK_XFRM,
+  NETLINK_SELINUX,
+  NETLINK_ISCSI,
+  NETLINK_AUDIT,
+  NETLINK_FIB_LOOKUP,
+  NETLINK_CONNECTOR,
+  NETLINK_NETFILTER,
+  NETLINK_IP6_FW,
+  NETLINK_DNRTMSG,
+  NETLINK_KOBJECT_UEVENT,
+  NETLINK_GENERIC,
+  NETLINK_SCSITRANSPORT,
+  NETLINK_ECRYPTFS,
+  NETLINK_RDMA,
+  NETLINK_CRYPTO,
+  NETLINK_SMC,
+  SOL_NETLINK,
+  NETLINK_ADD_MEMBERSHIP,
+  NETLINK_DROP_MEMBERSHIP,
+  NETLINK_PKTINFO,
+  NETLINK_BROADCAST_ERROR,
+  NETLINK_NO_ENOBUFS,
+  NETLINK_LISTEN_ALL_NSID,
+  NETLINK_CAP_ACK,
+  NETLINK_EXT_ACK,
+  NETLINK_GET_STRICT_CHK,
+} from '../netlink/constants.ts';
 export const SOL_SOCKET = 1;
-export const SOL_NETLINK = 270;
-
-/** Options at SOL_NETLINK. */
-export const NETLINK_ADD_MEMBERSHIP = 1;
-export const NETLINK_DROP_MEMBERSHIP = 2;
-export const NETLINK_PKTINFO = 3;
-export const NETLINK_BROADCAST_ERROR = 4;
-export const NETLINK_NO_ENOBUFS = 5;
-export const NETLINK_LISTEN_ALL_NSID = 8;
-export const NETLINK_CAP_ACK = 10;
-export const NETLINK_EXT_ACK = 11;
-export const NETLINK_GET_STRICT_CHK = 12;
 
 /** Options at SOL_SOCKET. */
 export const SO_SNDBUF = 7;
