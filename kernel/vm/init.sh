@@ -34,7 +34,8 @@ mount -t overlay -o lowerdir=/host,upperdir=/rw/upper,workdir=/rw/work overlay /
 mount --move /proc /root/proc
 mount --move /sys /root/sys
 mount --move /dev /root/dev
-mount -t tmpfs tmpfs /root/tmp
+# /tmp stays the host's (read-only below, writable through the overlay): a clone of
+# the course may itself live under /tmp.
 mount -t tmpfs tmpfs /root/run
 [ -d /root/sys/kernel/debug ] && mount -t debugfs debugfs /root/sys/kernel/debug 2>/dev/null
 
