@@ -163,6 +163,12 @@ async function main(): Promise<number> {
   }
   const variant: Variant = chosen[0] ?? 'student';
   const recorder = values.record ? new Recorder(process.stdout.columns ?? 100, 40) : undefined;
+  if (recorder) {
+    // A replay reads better when it shows the command that produced it.
+    const args = process.argv.slice(2).filter((a, i, all) => a !== '--record' && all[i - 1] !== '--record');
+    const [n, ...rest] = args;
+    recorder.write(`$ npm run lab ${n ?? ''}${rest.length ? ` -- ${rest.join(' ')}` : ''}\n`);
+  }
   const out = createOutput(recorder);
   const progress = makeProgress(out, Boolean(values.verbose));
   const files = { json: values.json, junit: values.junit, classroom: values.classroom };
