@@ -60,11 +60,10 @@ function createOutput(recorder: Recorder | undefined): Output {
   };
 }
 
-function makeProgress(out: Output, verbose: boolean): Progress & { stop(): void } {
+function makeProgress(out: Output): Progress & { stop(): void } {
   const live = Boolean(process.stdout.isTTY);
   let spinner: NodeJS.Timeout | undefined;
   let current = '';
-  const started = Date.now();
   const clearLine = (): void => {
     if (live && current) process.stdout.write('\r\x1b[2K');
   };
@@ -89,8 +88,8 @@ function makeProgress(out: Output, verbose: boolean): Progress & { stop(): void 
     output(stream, text) {
       clearLine();
       current = '';
-      const prefix = stream === 'stderr' ? '  │ ' : '  │ ';
-      out.write(text.replace(/\n$/, '').split('\n').map((l) => `${prefix}${l}`).join('\n') + '\n');
+      // What the student's code printed while its tests ran, set off from the report.
+      out.write(text.replace(/\n$/, '').split('\n').map((l) => `  │ ${l}`).join('\n') + '\n');
     },
     testStart(name) {
       show(name);
@@ -104,8 +103,6 @@ function makeProgress(out: Output, verbose: boolean): Progress & { stop(): void 
     stop() {
       if (spinner) clearInterval(spinner);
       clearLine();
-      void started;
-      void verbose;
     },
   };
 }
@@ -170,7 +167,7 @@ async function main(): Promise<number> {
     recorder.write(`$ npm run lab ${n ?? ''}${rest.length ? ` -- ${rest.join(' ')}` : ''}\n`);
   }
   const out = createOutput(recorder);
-  const progress = makeProgress(out, Boolean(values.verbose));
+  const progress = makeProgress(out);
   const files = { json: values.json, junit: values.junit, classroom: values.classroom };
 
   const what = { student: 'your code', solution: 'the reference solution', starter: 'the starting state', selftest: 'the module self-test' }[variant];
@@ -185,8 +182,10 @@ async function main(): Promise<number> {
     ensurePackages((line) => out.write(`${line}\n`));
     definition = await loadLabDefinition(definitionPathOf(lab, variant));
     out.write(`${'Lab ' + lab.number}: ${definition.title} — grading ${what}\n`);
-    session = new GradingSession({ lab, progress, hostKernel: Boolean(values['host-kernel']) }, definition.module);
-    if (values.verbose) session.options.progress.step('kernel console follows');
+    session = new GradingSession(
+      { lab, progress, hostKernel: Boolean(values['host-kernel']), onConsoleLine: values.verbose ? (line) => out.write(`  [kernel] ${line}\n`) : undefined },
+      definition.module,
+    );
     await session.start();
   } catch (error) {
     await stopAll();

@@ -58,6 +58,8 @@ export interface SessionOptions {
   accelerator?: Accelerator;
   /** Grade in the machine's own kernel instead of a virtual machine (root only). */
   hostKernel?: boolean;
+  /** Every kernel console line as it arrives (`--verbose`). */
+  onConsoleLine?: (line: string) => void;
 }
 
 /** What one job grades: which code, which tests. */
@@ -129,7 +131,7 @@ export class GradingSession {
       boot = machine.boot(agentPath, 30_000);
     } else {
       progress.step(`booting Linux ${this.kernel.version} (${this.accelerator === 'kvm' ? 'KVM' : 'software emulation'})`);
-      const machine = new Machine({ kernel: this.kernel, initramfs: ensureInitramfs(this.kernel), agentPath, accelerator: this.accelerator });
+      const machine = new Machine({ kernel: this.kernel, initramfs: ensureInitramfs(this.kernel), agentPath, accelerator: this.accelerator, onConsoleLine: this.options.onConsoleLine });
       this.machine = machine;
       // Under software emulation on a busy machine a boot can take a minute; never forever.
       boot = machine.boot(this.accelerator === 'kvm' ? 30_000 : 180_000);
