@@ -26,41 +26,13 @@ import {
   HELLO_MSG_GREET,
   HELLO_MSG_GREET_REPLY,
   HELLO_NAME_MAX,
-  HELLO_PROC_STATE,
   HELLO_UNIT_DEFAULT,
 } from './nl_hello.ts';
+import { readHelloState } from './state.ts';
 
 const EINVAL = 22;
 const EOPNOTSUPP = 95;
 
-interface State {
-  unit: number;
-  greetings: number;
-  errors: number;
-  lastName: string;
-  lastPort: number;
-}
-
-function readState(t: TestContext): State {
-  const text = t.readKernelFile(HELLO_PROC_STATE);
-  const values = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const colon = line.indexOf(':');
-    if (colon > 0) values.set(line.slice(0, colon), line.slice(colon + 1).replace(/^ /, ''));
-  }
-  const num = (key: string): number => {
-    const value = Number(values.get(key));
-    if (!Number.isInteger(value)) throw new Error(`${HELLO_PROC_STATE} lacks a numeric "${key}" line:\n${text}`);
-    return value;
-  };
-  return {
-    unit: num('unit'),
-    greetings: num('greetings'),
-    errors: num('errors'),
-    lastName: values.get('last_name') ?? '',
-    lastPort: num('last_port'),
-  };
-}
 
 /** A name + NUL, zero-padded to 4, as a GREET payload. */
 function namePayload(name: string): Uint8Array {
@@ -191,14 +163,14 @@ export default defineLab({
       points: 1,
       timeoutMs: 15000,
       run: async (t) => {
-        const before = readState(t);
+        const before = readHelloState(t);
         const peer = new Peer(t);
         try {
           const seq = peer.nextSeq();
           const answer = await peer.exchange(encodeMessage({ type: HELLO_MSG_GREET, flags: NLM_F_REQUEST | NLM_F_ACK, seq, payload: namePayload('Ada') }));
           expect.deepEqual(summary(answer), [`REPLY seq=${seq} "Hello, Ada!"`, `ERROR seq=${seq} error=0`], { what: 'answer' });
           expect.equal(answer[0]!.header.pid, peer.socket.portId, { what: 'nlmsg_pid of the reply (the receiver, as rtnetlink does)' });
-          const after = readState(t);
+          const after = readHelloState(t);
           expect.deepEqual(
             { ...after },
             { unit: HELLO_UNIT_DEFAULT, greetings: before.greetings + 1, errors: before.errors, lastName: 'Ada', lastPort: peer.socket.portId },
@@ -245,7 +217,7 @@ export default defineLab({
       points: 1,
       timeoutMs: 15000,
       run: async (t) => {
-        const before = readState(t);
+        const before = readHelloState(t);
         const peer = new Peer(t);
         try {
           const a = peer.nextSeq();
@@ -272,7 +244,7 @@ export default defineLab({
             [`ERROR seq=${d} error=0`],
             { what: 'NOOP ping' },
           );
-          const after = readState(t);
+          const after = readHelloState(t);
           expect.equal(after.greetings, before.greetings + 1, { what: 'greetings (only Bo was greeted)' });
           expect.equal(after.errors, before.errors, { what: 'errors' });
           expect.equal(after.lastName, 'Bo', { what: 'last_name' });
@@ -308,7 +280,7 @@ export default defineLab({
       points: 1,
       timeoutMs: 15000,
       run: async (t) => {
-        const before = readState(t);
+        const before = readHelloState(t);
         const peer = new Peer(t);
         const cases: [string, number, Uint8Array, number][] = [
           ['empty payload', HELLO_MSG_GREET, new Uint8Array(0), EINVAL],
@@ -336,7 +308,7 @@ export default defineLab({
         } finally {
           peer.close();
         }
-        const after = readState(t);
+        const after = readHelloState(t);
         expect.equal(after.errors, before.errors + cases.length, { what: 'errors counter' });
         expect.equal(after.greetings, before.greetings, { what: 'greetings counter' });
       },
@@ -348,7 +320,7 @@ export default defineLab({
       run: async (t) => {
         const name = 'y'.repeat(HELLO_NAME_MAX - 1);
         await greetOnce(t, HELLO_UNIT_DEFAULT, name);
-        expect.equal(readState(t).lastName, name, { what: 'last_name' });
+        expect.equal(readHelloState(t).lastName, name, { what: 'last_name' });
       },
     },
     {
@@ -356,7 +328,7 @@ export default defineLab({
       points: 1,
       timeoutMs: 30000,
       run: async (t) => {
-        const before = readState(t);
+        const before = readHelloState(t);
         const peers = Array.from({ length: 6 }, () => new Peer(t));
         const rounds = 25;
         try {
@@ -373,7 +345,7 @@ export default defineLab({
         } finally {
           for (const peer of peers) peer.close();
         }
-        expect.equal(readState(t).greetings, before.greetings + peers.length * rounds, { what: 'greetings counter' });
+        expect.equal(readHelloState(t).greetings, before.greetings + peers.length * rounds, { what: 'greetings counter' });
       },
     },
     {
@@ -381,7 +353,7 @@ export default defineLab({
       points: 1,
       timeoutMs: 120000,
       run: async (t) => {
-        const before = readState(t);
+        const before = readHelloState(t);
         // The library's framing cases (bad lengths, truncation, odd flags and types)
         // plus GREETs whose payload is random: valid names, unterminated, too long.
         const random = prng(0x014e4c);
@@ -418,7 +390,7 @@ export default defineLab({
           peer.close();
         }
         t.log(`${datagrams.length} datagrams: ${replies} greetings, ${errors} errors, send refused: ${JSON.stringify([...sendErrors])}`);
-        const after = readState(t);
+        const after = readHelloState(t);
         expect.equal(after.greetings - before.greetings, replies, { what: 'greetings counted by the kernel vs replies received' });
         expect.equal(after.errors - before.errors, errors, { what: 'errors counted by the kernel vs errors received' });
         if (!(replies > 0 && errors > 0)) expect.fail(`the run should provoke both replies and errors (got ${replies} and ${errors})`);
@@ -440,7 +412,7 @@ export default defineLab({
             `round ${round}: with nl_hello unloaded, unit ${HELLO_UNIT_DEFAULT} must be gone`,
           );
           await run(t, '/sbin/insmod', [ko]);
-          const state = readState(t);
+          const state = readHelloState(t);
           expect.deepEqual(state, { unit: HELLO_UNIT_DEFAULT, greetings: 0, errors: 0, lastName: '', lastPort: 0 }, { what: `round ${round}: fresh state` });
           await greetOnce(t, HELLO_UNIT_DEFAULT, `round ${round}`);
         }
@@ -462,7 +434,7 @@ export default defineLab({
           }
           await run(t, '/sbin/insmod', [ko, 'unit=29']);
           expect.equal(t.readKernelFile('/sys/module/nl_hello/parameters/unit').trim(), '29', { what: 'unit parameter in sysfs' });
-          expect.equal(readState(t).unit, 29, { what: 'unit in /proc state' });
+          expect.equal(readHelloState(t).unit, 29, { what: 'unit in /proc state' });
           await greetOnce(t, 29, 'on 29');
           await unload(t);
         } finally {

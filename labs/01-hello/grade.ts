@@ -23,9 +23,9 @@ import {
 import {
   HELLO_MSG_GREET,
   HELLO_MSG_GREET_REPLY,
-  HELLO_PROC_STATE,
   HELLO_UNIT_DEFAULT,
 } from '#kernel/01-hello/nl_hello.ts';
+import { readHelloState } from '#kernel/01-hello/state.ts';
 import * as hello from './hello.ts';
 
 /* ---------- helpers: little-endian byte vectors written by hand ---------- */
@@ -68,27 +68,6 @@ function errorMessage(flags: number, payload: number[]): hello.Message {
 
 /* ---------- helpers: the kernel's truth ---------- */
 
-interface HelloState {
-  greetings: number;
-  errors: number;
-  lastName: string;
-  lastPort: number;
-}
-
-function readState(t: TestContext): HelloState {
-  const text = t.readKernelFile(HELLO_PROC_STATE);
-  const values = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const colon = line.indexOf(':');
-    if (colon > 0) values.set(line.slice(0, colon), line.slice(colon + 1).replace(/^ /, ''));
-  }
-  const num = (key: string): number => {
-    const value = Number(values.get(key));
-    if (!Number.isInteger(value)) throw new Error(`${HELLO_PROC_STATE} has no numeric "${key}" line:\n${text}`);
-    return value;
-  };
-  return { greetings: num('greetings'), errors: num('errors'), lastName: values.get('last_name') ?? '', lastPort: num('last_port') };
-}
 
 /**
  * Reference client (#netlink framing): sends one datagram on its own socket and
@@ -353,12 +332,12 @@ export default defineLab({
       rule: 'the reply HELLO_MSG_GREET_REPLY carries "Hello, <name>!"; /proc/nl_hello/state counts it under your socket\'s port',
       hint: 'Send encodeGreeting(name, seq), then read datagrams until the ACK; the greeting is the reply payload up to its NUL.',
       run: async (t) => {
-        const before = readState(t);
+        const before = readHelloState(t);
         const client = hello.HelloClient.open();
         try {
           const greeting = await client.greet('Ada Lovelace');
           expect.equal(greeting, 'Hello, Ada Lovelace!', { what: 'greeting' });
-          const after = readState(t);
+          const after = readHelloState(t);
           t.log(`state before ${JSON.stringify(before)}, after ${JSON.stringify(after)}`);
           expect.equal(after.greetings, before.greetings + 1, { what: 'greetings counter in the kernel', rule: 'exactly one GREET reached the kernel' });
           expect.equal(after.lastName, 'Ada Lovelace', { what: 'last_name in the kernel' });
@@ -376,7 +355,7 @@ export default defineLab({
       hint: 'Decode the reply with new TextDecoder().decode(...) up to the first NUL.',
       run: async (t) => {
         expect.equal(await hello.greet('Zoë'), 'Hello, Zoë!', { what: 'greet("Zoë")' });
-        expect.equal(readState(t).lastName, 'Zoë', { what: 'last_name in the kernel' });
+        expect.equal(readHelloState(t).lastName, 'Zoë', { what: 'last_name in the kernel' });
       },
     },
     {
@@ -406,7 +385,7 @@ export default defineLab({
       rule: 'NLMSG_NOOP with NLM_F_REQUEST|NLM_F_ACK is answered by an ACK from netlink_rcv_skb; the module\'s handler never sees it',
       hint: 'Send just a 16-byte header (type 1, flags 5) and wait for the NLMSG_ERROR with your seq and error 0.',
       run: async (t) => {
-        const before = readState(t);
+        const before = readHelloState(t);
         const client = hello.HelloClient.open();
         try {
           await client.ping();
@@ -414,7 +393,7 @@ export default defineLab({
         } finally {
           client.close();
         }
-        const after = readState(t);
+        const after = readHelloState(t);
         expect.equal(after.greetings, before.greetings, { what: 'greetings counter', rule: 'a ping is not a greeting' });
         expect.equal(after.errors, before.errors, { what: 'errors counter', rule: 'a well-formed ping causes no error' });
       },
@@ -437,7 +416,7 @@ export default defineLab({
           intruder.send(concatMessages([fakeReply, fakeError]), { portId: client.portId });
           intruder.send(fakeReply, { portId: client.portId });
           expect.equal(await client.greet('Ada'), 'Hello, Ada!', { what: 'greeting after foreign messages' });
-          expect.equal(readState(t).lastPort, client.portId, { what: 'last_port in the kernel' });
+          expect.equal(readHelloState(t).lastPort, client.portId, { what: 'last_port in the kernel' });
         } finally {
           intruder.close();
           client.close();
@@ -452,12 +431,12 @@ export default defineLab({
       hint: 'Switch NETLINK_EXT_ACK on in HelloClient.open, and throw errorFromMessage(...) when it is not null.',
       run: async (t) => {
         const truth = await kernelErrorFor(t, '');
-        const before = readState(t);
+        const before = readHelloState(t);
         const error = await expect.throws(() => hello.greet(''), isHelloError, 'greet("") must reject with a HelloError');
         expect.equal(error.code, 'EINVAL', { what: 'code' });
         expect.equal(error.errno, -truth.error, { what: 'errno' });
         expect.equal(error.extAckMessage, truth.message, { what: 'extAckMessage (the reference client read it from the same kernel)' });
-        expect.equal(readState(t).errors, before.errors + 1, { what: 'errors counter in the kernel' });
+        expect.equal(readHelloState(t).errors, before.errors + 1, { what: 'errors counter in the kernel' });
       },
     },
     {
@@ -470,11 +449,11 @@ export default defineLab({
         const longest = 'n'.repeat(63);
         expect.equal(await hello.greet(longest), `Hello, ${longest}!`, { what: 'greet(63 × "n")' });
         const truth = await kernelErrorFor(t, 'n'.repeat(64));
-        const before = readState(t);
+        const before = readHelloState(t);
         const error = await expect.throws(() => hello.greet('n'.repeat(64)), isHelloError, 'greet(64 × "n") must reject with a HelloError');
         expect.equal(error.code, 'EINVAL', { what: 'code' });
         expect.equal(error.extAckMessage, truth.message, { what: 'extAckMessage' });
-        const after = readState(t);
+        const after = readHelloState(t);
         expect.equal(after.errors, before.errors + 1, { what: 'errors counter in the kernel' });
         expect.equal(after.greetings, before.greetings, { what: 'greetings counter in the kernel' });
       },
@@ -488,13 +467,13 @@ export default defineLab({
       rule: '`greet <name>` prints the kernel\'s greeting on stdout and exits 0',
       hint: 'main() prints with console.log and returns 0; the last line of greet.ts turns the return value into the exit code.',
       run: async (t) => {
-        const before = readState(t);
+        const before = readHelloState(t);
         const result = await t.runStudentCli('greet.ts', ['Ada'], { timeoutMs: t.remainingMs() - 1000 });
         t.log(`exit ${result.code}; stdout ${JSON.stringify(result.stdout)}; stderr ${JSON.stringify(result.stderr)}`);
         cliTodo(result);
         expect.equal(result.code, 0, { what: 'exit code' });
         expect.equal(result.stdout.trim(), 'Hello, Ada!', { what: 'stdout' });
-        const after = readState(t);
+        const after = readHelloState(t);
         expect.equal(after.greetings, before.greetings + 1, { what: 'greetings counter in the kernel' });
         expect.equal(after.lastName, 'Ada', { what: 'last_name in the kernel' });
       },
