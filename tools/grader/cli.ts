@@ -39,7 +39,8 @@ Filters keep only the tests whose names contain one of the words, e.g.
   npm run lab 1 -- header
 
 Environment: NLWB_ACCEL=kvm|tcg forces the accelerator (KVM is used only when a probe
-proves it works); NLWB_TIMEOUT_SCALE multiplies every test's time budget.
+proves it works); NLWB_TIMEOUT_SCALE multiplies every test's time budget;
+NLWB_TIMINGS=1 prints where the time went (host and guest milestones).
 Exit status: 0 only at full marks with a clean kernel log; 1 otherwise; 2 when it
 could not grade at all.`;
 
@@ -177,7 +178,8 @@ async function main(): Promise<number> {
     progress.stop();
     await session?.stop();
   };
-  process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+  // Ctrl-C, a closed terminal or a CI timeout: never leave a virtual machine behind.
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) process.once(signal, () => void stopAll().then(() => process.exit(code)));
   try {
     ensurePackages((line) => out.write(`${line}\n`));
     definition = await loadLabDefinition(definitionPathOf(lab, variant));
@@ -221,8 +223,11 @@ async function main(): Promise<number> {
   };
 
   if (!values.watch) {
+    const t0 = performance.now();
     const result = await once();
+    const t1 = performance.now();
     await stopAll();
+    if (process.env.NLWB_TIMINGS) console.error(`timings (ms since Node started): kernel ready ${Math.round(t0)}, graded ${Math.round(t1)}, machine stopped ${Math.round(performance.now())}`);
     recorder?.save(values.record!);
     return result.passed ? 0 : result.error ? 2 : 1;
   }

@@ -3,7 +3,7 @@
  * as JSON lines (host <-> agent) and as worker messages (agent <-> worker), so every
  * byte buffer is base64 here.
  */
-import type { ByteDecoder } from './api.ts';
+import type { ByteDecoder, ProcessResult } from './api.ts';
 
 export type TestStatus = 'passed' | 'failed' | 'todo' | 'timeout' | 'crashed' | 'kernel';
 
@@ -38,7 +38,16 @@ export type WorkerMessage =
   | { type: 'list'; tests: { name: string; points: number; timeoutMs: number }[] }
   | { type: 'test-start'; name: string; timeoutMs: number }
   | { type: 'test-end'; result: TestResult }
-  | { type: 'done' };
+  | { type: 'done' }
+  /** Start a student CLI (the agent has Node processes waiting for that). */
+  | { type: 'run-cli'; requestId: number; script: string; args: string[]; timeoutMs: number }
+  | { type: 'cancel-cli'; requestId: number };
+
+/** What the agent tells the worker after it has started. */
+export type AgentToWorker =
+  /** The module is loaded: run the tests. */
+  | { type: 'start' }
+  | { type: 'cli-result'; requestId: number; result: ProcessResult };
 
 export interface WorkerData {
   /** Only tests whose names contain one of these (case-insensitive); empty = all. */
@@ -63,19 +72,22 @@ export type HostMessage =
   | {
       type: 'job';
       id: number;
-      /** Relative path -> base64 content; written under the job directory. */
-      files: Record<string, string>;
-      /** Relative path of the worker bundle among `files`. */
+      /** Host folder with the job's files (the guest sees the host's files at the same paths). */
+      dir: string;
+      /** Path of the worker bundle, relative to `dir`. */
       entry: string;
       module?: JobModule;
       filter: string[];
       timeoutScale: number;
     }
+  /** Mount the host's filesystem (once per boot or restore), set the clock, add entropy. */
+  | { type: 'attach'; unixTime: number; entropy: string }
   | { type: 'poweroff' };
 
 /** Agent -> host. */
 export type GuestMessage =
   | { type: 'ready'; uptimeMs: number }
+  | { type: 'attached'; error?: string; timings: Record<string, number> }
   | { type: 'job-start'; id: number; tests: { name: string; points: number }[] }
   | { type: 'test-start'; id: number; name: string }
   | { type: 'test-end'; id: number; result: TestResult }

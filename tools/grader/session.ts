@@ -3,16 +3,18 @@
  * boots the kernel once, and runs jobs in it. `--watch` keeps the session and sends one
  * job per save.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LabDefinition } from './api.ts';
 import { repoRoot, type LabLocation } from './labs.ts';
 import type { GuestMessage, HostMessage, JobModule, TestResult } from './protocol.ts';
 import { writeStarter } from './starter.ts';
-import { bundle, bundleAgent, type Variant } from '../vm/bundle.ts';
+import { bundle, bundleGuestProgram, type Variant } from '../vm/bundle.ts';
 import { cacheDir, hashOf } from '../vm/cache.ts';
-import { ensureInitramfs } from '../vm/initramfs.ts';
+import { ensureInitramfs, type GuestPrograms } from '../vm/initramfs.ts';
+import { removeOtherSnapshots, snapshotPath } from '../vm/snapshot.ts';
 import { buildModule, type BuiltModule } from '../vm/kbuild.ts';
 import { findKernel, type InstalledKernel } from '../vm/kernel.ts';
 import { scanKernelLog, type KernelProblem } from '../vm/kernel-log.ts';
@@ -113,35 +115,98 @@ export class GradingSession {
     return this.kernel.version;
   }
 
-  /** Builds what the guest needs and boots it; steps run in parallel where they can. */
+  /** Builds what the guest needs and starts it; steps run in parallel where they can. */
   async start(): Promise<void> {
     const { progress } = this.options;
-    const module = this.module;
     progress.step(`preparing kernel ${this.kernel.version}`);
-    const agentPath = await this.agentBundle();
+    removeAbandonedJobDirs();
+    const [agent, zygote] = await Promise.all([bundleGuestProgram('agent'), bundleGuestProgram('zygote')]);
     await ensureNativeBinding();
-    // The module build (about 2 s when it changed) overlaps the boot (about 2-3 s).
-    const moduleBuild = module ? this.buildModule() : Promise.resolve(undefined);
+    // The module build (about 2 s when it changed) overlaps the kernel's start.
+    const moduleBuild = this.module ? this.buildModule() : Promise.resolve(undefined);
     const started = Date.now();
-    let boot: Promise<void>;
-    if (this.accelerator === 'host') {
-      progress.step(`using this machine's own kernel ${this.kernel.version} (--host-kernel)`);
-      const machine = new HostMachine();
-      this.machine = machine;
-      boot = machine.boot(agentPath, 30_000);
-    } else {
-      progress.step(`booting Linux ${this.kernel.version} (${this.accelerator === 'kvm' ? 'KVM' : 'software emulation'})`);
-      const machine = new Machine({ kernel: this.kernel, initramfs: ensureInitramfs(this.kernel), agentPath, accelerator: this.accelerator, onConsoleLine: this.options.onConsoleLine });
-      this.machine = machine;
-      // Under software emulation on a busy machine a boot can take a minute; never forever.
-      boot = machine.boot(this.accelerator === 'kvm' ? 30_000 : 180_000);
-    }
-    const [built] = await Promise.all([moduleBuild, boot.catch((error: unknown) => Promise.reject(error))]).catch(async (error: unknown) => {
+    const machineStart = this.accelerator === 'host' ? this.startHostKernel(agent, zygote) : this.startVirtualMachine({ agent, zygote });
+    const [built] = await Promise.all([moduleBuild, machineStart]).catch(async (error: unknown) => {
       this.machine?.kill();
       throw error;
     });
     this.built = built;
+    await this.attach();
     progress.done(`kernel up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+
+  private async startHostKernel(agent: string, zygote: string): Promise<void> {
+    this.options.progress.step(`using this machine's own kernel ${this.kernel.version} (--host-kernel)`);
+    const write = (name: string, code: string): string => {
+      const path = join(cacheDir('guest'), `${name}-${hashOf(code)}.mjs`);
+      if (!existsSync(path)) writeFileSync(path, code);
+      return path;
+    };
+    const machine = new HostMachine();
+    this.machine = machine;
+    await machine.boot(write('agent', agent), write('zygote', zygote), 30_000);
+  }
+
+  /**
+   * Restores the saved guest when there is one (about a second); otherwise boots the
+   * kernel and saves the guest for the next runs.
+   */
+  private async startVirtualMachine(programs: GuestPrograms): Promise<void> {
+    const { progress } = this.options;
+    const how = this.accelerator === 'kvm' ? 'KVM' : 'software emulation';
+    const initramfs = ensureInitramfs(this.kernel, programs);
+    const create = (): Machine => {
+      const machine = new Machine({ kernel: this.kernel, initramfs, accelerator: this.accelerator as Accelerator, onConsoleLine: this.options.onConsoleLine });
+      this.machine = machine;
+      return machine;
+    };
+    let machine = create();
+    const saved = snapshotPath({ kernelImage: this.kernel.image, initramfs, machineArgs: machine.machineArgs({ control: '', qmp: '' }) });
+    if (existsSync(saved)) {
+      progress.step(`starting Linux ${this.kernel.version} from its saved state (${how})`);
+      try {
+        await machine.boot(60_000, saved);
+        return;
+      } catch (error) {
+        machine.kill();
+        rmSync(saved, { force: true });
+        progress.done(`could not restore it (${(error as Error).message}); booting afresh`);
+        machine = create();
+      }
+    }
+    progress.step(`booting Linux ${this.kernel.version} (${how}; the booted kernel is saved, later runs start in about a second)`);
+    // Under software emulation on a busy machine a boot can take a minute; never forever.
+    await machine.boot(this.accelerator === 'kvm' ? 30_000 : 180_000);
+    try {
+      await machine.save(saved);
+      removeOtherSnapshots(saved);
+    } catch (error) {
+      progress.done(`could not save the booted kernel (${(error as Error).message}); the next run boots again`);
+    }
+  }
+
+  /** Has the agent mount the host's files (and set the clock, and add entropy) before any job. */
+  private async attach(): Promise<void> {
+    const machine = this.machine!;
+    const reply = await new Promise<Extract<GuestMessage, { type: 'attached' }>>((resolve, reject) => {
+      const timer = setTimeout(() => finish(new MachineError('the guest agent did not answer (attach)', machine.consoleLog)), 30_000);
+      const onMessage = (m: GuestMessage): void => {
+        if (m.type === 'attached') finish(undefined, m);
+      };
+      const onExit = (): void => finish(new MachineError('the guest stopped while attaching the host filesystem', machine.consoleLog));
+      const finish = (error?: Error, m?: Extract<GuestMessage, { type: 'attached' }>): void => {
+        clearTimeout(timer);
+        machine.off('message', onMessage as (m: unknown) => void);
+        machine.off('exit', onExit);
+        if (error || !m) reject(error);
+        else resolve(m);
+      };
+      machine.on('message', onMessage as (m: unknown) => void);
+      machine.on('exit', onExit);
+      const message: HostMessage = { type: 'attach', unixTime: Date.now(), entropy: randomBytes(64).toString('base64') };
+      machine.send(message);
+    });
+    if (reply.error) throw new MachineError(`the guest could not mount the course's files: ${reply.error}`, machine.consoleLog);
   }
 
   private async buildModule(): Promise<BuiltModule> {
@@ -151,15 +216,12 @@ export class GradingSession {
     return built;
   }
 
-  private async agentBundle(): Promise<string> {
-    const code = await bundleAgent();
-    const path = join(cacheDir('guest'), `agent-${hashOf(code)}.mjs`);
-    if (!existsSync(path)) writeFileSync(path, code);
-    return path;
-  }
-
-  /** Bundles the tests and the student CLIs with the variant's files swapped in. */
-  private async jobFiles(request: JobRequest): Promise<Record<string, string>> {
+  /**
+   * Writes what a job needs into a fresh folder under .cache/jobs/: the tests bundled with
+   * the variant's files swapped in, each student CLI, the module. The guest reads it
+   * through its view of the host's files (a new name each time, so no stale cache).
+   */
+  private async writeJobDir(request: JobRequest, id: number): Promise<string> {
     const { lab } = this.options;
     const { variant } = request;
     let variantDir: string | undefined = request.studentDir;
@@ -168,17 +230,20 @@ export class GradingSession {
       variantDir = join(cacheDir('starter'), lab.slug);
       writeStarter(lab, variantDir);
     }
-    const files: Record<string, string> = {};
-    const worker = await bundle({ entry: definitionPathOf(lab, variant), labDir: lab.dir, variantDir, asWorker: true });
-    files['worker.mjs'] = Buffer.from(worker).toString('base64');
+    const files: Record<string, string | Uint8Array> = {};
+    files['worker.mjs'] = await bundle({ entry: definitionPathOf(lab, variant), labDir: lab.dir, variantDir, asWorker: true });
     for (const cli of request.definition.studentFiles) {
       const source = join(variantDir ?? lab.dir, cli);
       if (!cli.endsWith('.ts') || !existsSync(source) || !readFileSync(source, 'utf8').includes('process.argv')) continue;
-      const code = await bundle({ entry: source, labDir: lab.dir, variantDir, asWorker: false });
-      files[`cli/${cli.replace(/\.ts$/, '.mjs')}`] = Buffer.from(code).toString('base64');
+      files[`cli/${cli.replace(/\.ts$/, '.mjs')}`] = await bundle({ entry: source, labDir: lab.dir, variantDir, asWorker: false });
     }
-    if (this.built) files[`${this.built.name}.ko`] = readFileSync(this.built.path).toString('base64');
-    return files;
+    if (this.built) files[`${this.built.name}.ko`] = readFileSync(this.built.path);
+    const dir = join(cacheDir('jobs'), `${process.pid}-${id}-${randomBytes(4).toString('hex')}`);
+    for (const [path, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), content);
+    }
+    return dir;
   }
 
   /** Runs the lab's tests once in the running kernel. */
@@ -186,13 +251,15 @@ export class GradingSession {
     const machine = this.machine;
     if (!machine?.running) throw new SetupError('the guest kernel is not running');
     const { progress } = this.options;
-    const files = await this.jobFiles(request);
+    const bundleStart = Date.now();
     const id = ++this.jobCounter;
+    const dir = await this.writeJobDir(request, id);
+    const bundleMs = Date.now() - bundleStart;
     const module = this.module;
     const jobModule: JobModule | undefined =
       module && this.built ? { file: `${this.built.name}.ko`, name: module.name, params: module.params ?? [], requires: module.requires ?? [] } : undefined;
     const consoleStart = machine.consoleLog.length;
-    const message: HostMessage = { type: 'job', id, files, entry: 'worker.mjs', module: jobModule, filter: request.filter, timeoutScale: this.timeoutScale };
+    const message: HostMessage = { type: 'job', id, dir, entry: 'worker.mjs', module: jobModule, filter: request.filter, timeoutScale: this.timeoutScale };
     const outcome: JobOutcome = { tests: [], results: [], kernelProblems: [], kernelLog: [], moduleUnloaded: true, timings: {} };
     const totalBudget = request.definition.tests.reduce((sum, t) => sum + (t.timeoutMs ?? 5000) * this.timeoutScale + 4000, 30_000);
 
@@ -236,7 +303,7 @@ export class GradingSession {
             outcome.moduleUnloaded = m.moduleUnloaded;
             outcome.unloadError = m.unloadError;
             outcome.setupError = m.setupError;
-            outcome.timings = m.timings;
+            outcome.timings = { bundleMs, ...m.timings };
             finish();
             break;
           default:
@@ -248,7 +315,8 @@ export class GradingSession {
       machine.on('exit', onExit);
       machine.on('console', onConsole);
       machine.send(message as unknown as { type: string });
-    });
+    }).finally(() => rmSync(dir, { recursive: true, force: true }));
+    if (process.env.NLWB_TIMINGS) console.error(`timings of job ${id} (ms; guest milestones since the job arrived): ${JSON.stringify(outcome.timings)}`);
     outcome.kernelProblems = [...machine.kernelProblems(consoleStart), ...scanKernelLog(outcome.kernelLog)];
     // The same report seen on both channels counts once.
     outcome.kernelProblems = outcome.kernelProblems.filter((p, i, all) => all.findIndex((q) => q.line.includes(p.line) || p.line.includes(q.line)) === i);
@@ -262,6 +330,22 @@ export class GradingSession {
 
   async stop(): Promise<void> {
     await this.machine?.shutdown();
+  }
+}
+
+/** Job folders of grading runs that were killed before they could clean up. */
+function removeAbandonedJobDirs(): void {
+  const jobs = cacheDir('jobs');
+  for (const name of readdirSync(jobs)) {
+    const pid = Number(name.split('-')[0]);
+    let alive = false;
+    try {
+      process.kill(pid, 0);
+      alive = true;
+    } catch {
+      // no such process: its folder is abandoned
+    }
+    if (!alive) rmSync(join(jobs, name), { recursive: true, force: true });
   }
 }
 

@@ -4,12 +4,13 @@
  * failure and the next test still runs. A test that blocks the thread forever is
  * handled by the agent, which terminates this worker and starts another.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, constants as fsConstants, openSync, readFileSync, readSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { GradeFailure, TodoError, type GradedTest, type LabDefinition, type ProcessResult, type TestContext } from './api.ts';
-import type { FailureReport, TestResult, WorkerData, WorkerMessage } from './protocol.ts';
+import { KernelLogCursor } from './kmsg.ts';
+import { runProcess } from './process.ts';
+import type { AgentToWorker, FailureReport, TestResult, WorkerData, WorkerMessage } from './protocol.ts';
 
 const DEFAULT_TIMEOUT_MS = 5000;
 
@@ -21,81 +22,36 @@ function base64(bytes: Uint8Array | undefined): string | undefined {
   return bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') : undefined;
 }
 
-/** Reads the kernel log records that appear after it was created (each fd has its own position). */
-class KernelLogCursor {
-  private fd: number | undefined;
-  constructor() {
-    try {
-      this.fd = openSync('/dev/kmsg', fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
-      this.drain(); // skip what was logged before the test started
-    } catch {
-      this.fd = undefined; // no kernel log to read (not Linux, or no permission)
-    }
-  }
+/**
+ * Runs a student CLI as its own process. The agent owns a few pre-started Node processes
+ * (see tools/vm/zygote.ts), so it starts the CLI; outside an agent, a plain spawn.
+ */
+let cliRequests = 0;
+const pendingCli = new Map<number, (result: ProcessResult) => void>();
+/** The agent loads the module while this worker imports the lab; tests wait for its go. */
+const started = new Promise<void>((resolve) => {
+  if (!parentPort) return resolve();
+  parentPort.on('message', (message: AgentToWorker) => {
+    if (message.type === 'start') resolve();
+  });
+});
 
-  drain(): string[] {
-    if (this.fd === undefined) return [];
-    const lines: string[] = [];
-    const buffer = Buffer.alloc(8192);
-    for (;;) {
-      let n: number;
-      try {
-        n = readSync(this.fd, buffer, 0, buffer.length, null);
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'EPIPE') continue; // records were overwritten; keep reading newer ones
-        break; // EAGAIN: nothing more
-      }
-      if (n <= 0) break;
-      const record = buffer.subarray(0, n).toString('utf8');
-      const semicolon = record.indexOf(';');
-      const text = record.slice(semicolon + 1).split('\n')[0] ?? '';
-      lines.push(text);
-    }
-    return lines;
-  }
-
-  close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-  }
-}
-
-function runProcess(
-  command: string,
-  args: string[],
-  options: { timeoutMs?: number; input?: string; env?: Record<string, string>; signal?: AbortSignal } = {},
-): Promise<ProcessResult> {
+parentPort?.on('message', (message: AgentToWorker) => {
+  if (message.type !== 'cli-result') return;
+  pendingCli.get(message.requestId)?.(message.result);
+  pendingCli.delete(message.requestId);
+});
+function runCli(script: string, args: string[], options: { timeoutMs: number; signal: AbortSignal }): Promise<ProcessResult> {
+  if (!parentPort) return runProcess(process.execPath, [script, ...args], options);
+  const requestId = ++cliRequests;
   return new Promise((resolve) => {
-    const child = spawn(command, args, {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, ...options.env },
+    const cancel = (): void => post({ type: 'cancel-cli', requestId });
+    pendingCli.set(requestId, (result) => {
+      options.signal.removeEventListener('abort', cancel);
+      resolve(result);
     });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const kill = (): void => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    };
-    const timer = setTimeout(kill, options.timeoutMs ?? 10_000);
-    options.signal?.addEventListener('abort', kill, { once: true });
-    const settle = (): void => {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', kill);
-    };
-    // A program that exits without reading its input makes our write fail with EPIPE.
-    child.stdin.on('error', () => undefined);
-    child.on('error', (error) => {
-      settle();
-      resolve({ code: null, signal: null, stdout, stderr: `${stderr}${error.message}\n`, timedOut });
-    });
-    child.on('close', (code, signal) => {
-      settle();
-      resolve({ code, signal, stdout, stderr, timedOut });
-    });
-    child.stdin.end(options.input ?? '');
+    options.signal.addEventListener('abort', cancel, { once: true });
+    post({ type: 'run-cli', requestId, script, args, timeoutMs: options.timeoutMs });
   });
 }
 
@@ -141,12 +97,15 @@ function describeError(error: unknown, test: GradedTest): { status: TestResult['
   return { status: 'crashed', failure: { message: `your code threw a non-Error value: ${String(error)}`, rule: test.rule } };
 }
 
+/** One reader for all tests: opening /dev/kmsg means skipping the whole log again. */
+const kernelLog = new KernelLogCursor();
+
 async function runOne(test: GradedTest, data: WorkerData): Promise<TestResult> {
   const timeoutMs = Math.round((test.timeoutMs ?? DEFAULT_TIMEOUT_MS) * data.timeoutScale);
   const started = Date.now();
   const controller = new AbortController();
   const log: string[] = [];
-  const kernelLog = new KernelLogCursor();
+  kernelLog.drain(); // what was logged before this test started
   const kernelLines: string[] = [];
   const context: TestContext = {
     log: (message) => void log.push(message),
@@ -159,7 +118,7 @@ async function runOne(test: GradedTest, data: WorkerData): Promise<TestResult> {
       runProcess(command, args, { ...options, signal: controller.signal, timeoutMs: Math.min(options.timeoutMs ?? timeoutMs, Math.max(1, started + timeoutMs - Date.now())) }),
     studentCliPath: (file) => studentCliPath(data, file),
     runStudentCli: (file, args, options = {}) =>
-      runProcess(process.execPath, [studentCliPath(data, file), ...args], {
+      runCli(studentCliPath(data, file), args, {
         signal: controller.signal,
         timeoutMs: Math.min(options.timeoutMs ?? timeoutMs, Math.max(1, started + timeoutMs - Date.now())),
       }),
@@ -199,7 +158,6 @@ async function runOne(test: GradedTest, data: WorkerData): Promise<TestResult> {
     controller.abort();
   }
   kernelLines.push(...kernelLog.drain());
-  kernelLog.close();
   if (result.failure) {
     if (log.length) result.failure.log = log;
     if (kernelLines.length) result.failure.kernelLog = kernelLines.slice(-40);
@@ -226,6 +184,7 @@ export async function runLabInWorker(lab: LabDefinition): Promise<void> {
     type: 'list',
     tests: tests.map((t) => ({ name: t.name, points: t.points, timeoutMs: Math.round((t.timeoutMs ?? DEFAULT_TIMEOUT_MS) * data.timeoutScale) })),
   });
+  await started;
   for (const test of tests) post({ type: 'test-end', result: await runOne(test, data) });
   post({ type: 'done' });
 }

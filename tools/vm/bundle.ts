@@ -51,7 +51,11 @@ const common = {
   platform: 'node' as const,
   format: 'esm' as const,
   target: 'node20',
+  // Maps without the sources themselves (smaller, faster to load); the guest enables
+  // them so a student's stack trace names their .ts file and line.
   sourcemap: 'inline' as const,
+  sourcesContent: false,
+  sourceRoot: `${pathToFileURL(repoRoot).href}/`,
   logLevel: 'silent' as const,
   // The addon and Node's builtins are loaded at run time, never bundled.
   external: ['*.node'],
@@ -87,9 +91,11 @@ export async function bundle(request: BundleRequest): Promise<string> {
   return file.text;
 }
 
-export async function bundleAgent(): Promise<string> {
-  const result = await build({ ...common, sourcemap: false, entryPoints: [join(repoRoot, 'tools/vm/agent.ts')], plugins: [keepImportMetaUrl], write: false, absWorkingDir: repoRoot });
+/** The course's own programs that run in the guest: the agent and the CLI pre-starter. */
+export async function bundleGuestProgram(name: 'agent' | 'zygote'): Promise<string> {
+  const entry = join(repoRoot, 'tools/vm', `${name}.ts`);
+  const result = await build({ ...common, sourcemap: false, entryPoints: [entry], plugins: [keepImportMetaUrl], write: false, absWorkingDir: repoRoot });
   const file = result.outputFiles[0];
-  if (!file) throw new Error('esbuild produced no agent bundle');
+  if (!file) throw new Error(`esbuild produced no bundle for ${entry}`);
   return file.text;
 }

@@ -39,8 +39,8 @@ export class HostMachine extends EventEmitter {
   readonly consoleLog: string[] = [];
   private exited = false;
 
-  async boot(agentPath: string, timeoutMs: number): Promise<void> {
-    const child = spawn(process.execPath, [agentPath], { stdio: ['ignore', 'inherit', 'inherit', 'pipe'], env: { ...process.env, NLWB_AGENT_FD: '3' } });
+  async boot(agentPath: string, zygotePath: string, timeoutMs: number): Promise<void> {
+    const child = spawn(process.execPath, [agentPath], { stdio: ['ignore', 'inherit', 'inherit', 'pipe'], env: { ...process.env, NLWB_AGENT_FD: '3', NLWB_ZYGOTE: zygotePath } });
     this.child = child;
     this.channel = child.stdio[3] as Duplex;
     this.channel.setEncoding('utf8');

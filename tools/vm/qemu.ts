@@ -10,23 +10,27 @@
  *
  * The guest gets no network device. Every start has a hard timeout and every exit path
  * kills QEMU.
+ *
+ * A booted, idle guest can be saved to a file and later restored in about a second
+ * instead of booting again (QEMU's migration to and from a file; see snapshot.ts). A
+ * QMP socket drives that.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
+import { renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { InstalledKernel } from './kernel.ts';
 import { scanKernelLog, type KernelProblem } from './kernel-log.ts';
+import { QmpClient } from './qmp.ts';
 
 export type Accelerator = 'kvm' | 'tcg';
 
 export interface MachineOptions {
   kernel: InstalledKernel;
   initramfs: string;
-  /** Absolute path of the agent bundle (visible in the guest at the same path). */
-  agentPath: string;
   accelerator: Accelerator;
   memoryMiB?: number;
   cpus?: number;
@@ -66,6 +70,10 @@ export function chooseAccelerator(): Accelerator {
   return kvmUsable() ? 'kvm' : 'tcg';
 }
 
+function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", "'\\''")}'`;
+}
+
 export interface AgentMessage {
   type: string;
   [key: string]: unknown;
@@ -80,6 +88,8 @@ export class Machine extends EventEmitter {
   private control: Socket | undefined;
   private controlBuffer = '';
   private readonly socketPath = join(tmpdir(), `nlwb-${process.pid}-${Math.random().toString(36).slice(2, 8)}.sock`);
+  private readonly qmpPath = `${this.socketPath}.qmp`;
+  private qmp: QmpClient | undefined;
   readonly consoleLog: string[] = [];
   private consolePartial = '';
   private exited = false;
@@ -89,8 +99,11 @@ export class Machine extends EventEmitter {
     super();
   }
 
-  /** Starts QEMU and resolves when the agent says it is ready. */
-  async boot(timeoutMs: number): Promise<void> {
+  /**
+   * QEMU's arguments. A saved guest can only be restored by a QEMU started with the same
+   * devices, so these (minus the per-run socket paths) are part of the snapshot's key.
+   */
+  machineArgs(sockets = { control: this.socketPath, qmp: this.qmpPath }): string[] {
     const o = this.options;
     const cmdline = [
       'console=ttyS0',
@@ -100,10 +113,11 @@ export class Machine extends EventEmitter {
       'nokaslr',
       'mitigations=off',
       'tsc=reliable',
-      `nlwb.agent=${o.agentPath}`,
+      // freed memory (the unpacked initramfs) is zeroed, and zero pages cost nothing in a snapshot
+      'init_on_free=1',
       `nlwb.node=${process.execPath}`,
     ].join(' ');
-    const args = [
+    return [
       '-accel', o.accelerator,
       ...(o.accelerator === 'kvm' ? ['-cpu', 'host'] : ['-cpu', 'max']),
       '-smp', String(o.cpus ?? 2),
@@ -115,10 +129,20 @@ export class Machine extends EventEmitter {
       '-append', cmdline,
       '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',
       '-device', 'virtio-serial-pci',
-      '-chardev', `socket,id=ctl,path=${this.socketPath},server=on,wait=off`,
+      '-chardev', `socket,id=ctl,path=${sockets.control},server=on,wait=off`,
       '-device', 'virtserialport,chardev=ctl,name=nlwb.ctl',
+      '-qmp', `unix:${sockets.qmp},server=on,wait=off`,
       '-nic', 'none',
     ];
+  }
+
+  /**
+   * Starts QEMU and resolves when the agent is ready: after a boot, when it says so; after
+   * restoring `restoreFrom` (a saved guest), as soon as the guest runs again.
+   */
+  async boot(timeoutMs: number, restoreFrom?: string): Promise<void> {
+    const args = this.machineArgs();
+    if (restoreFrom) args.push('-incoming', `exec:cat ${shellQuote(restoreFrom)}`);
     const qemu = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.qemu = qemu;
     qemu.stdout?.setEncoding('utf8');
@@ -131,6 +155,8 @@ export class Machine extends EventEmitter {
       this.exitInfo = { code, signal };
       this.flushConsole();
       rmSync(this.socketPath, { force: true });
+      rmSync(this.qmpPath, { force: true });
+      this.qmp?.close();
       this.emit('exit', this.exitInfo);
     });
 
@@ -160,7 +186,69 @@ export class Machine extends EventEmitter {
       this.on('exit', onExit);
       this.on('boot-error', onError);
       void this.connectControl(timeoutMs);
+      if (restoreFrom)
+        this.resumeRestored(timeoutMs).then(
+          () => {
+            cleanup();
+            resolve();
+          },
+          (error: Error) => fail(new MachineError(`cannot restore the saved guest: ${error.message}`, this.consoleLog)),
+        );
     });
+  }
+
+  /** Waits until QEMU has loaded a saved guest, then lets it run. */
+  private async resumeRestored(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const qmp = await this.connectQmp(deadline);
+    for (;;) {
+      const { status } = await qmp.execute<{ status: string }>('query-status');
+      if (status === 'paused' || status === 'postmigrate') break;
+      if (status !== 'inmigrate') throw new Error(`QEMU reports the guest as "${status}"`);
+      if (Date.now() > deadline) throw new Error('loading took too long');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await qmp.execute('cont');
+    while (!this.control) {
+      if (this.exited || Date.now() > deadline) throw new Error('the control port did not connect');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  private async connectQmp(deadline: number): Promise<QmpClient> {
+    while (!this.qmp) {
+      if (this.exited || Date.now() > deadline) throw new Error('QEMU did not open its QMP socket');
+      if (existsSync(this.qmpPath)) this.qmp = await QmpClient.connect(this.qmpPath).catch(() => undefined);
+      if (!this.qmp) await new Promise((r) => setTimeout(r, 10));
+    }
+    return this.qmp;
+  }
+
+  /**
+   * Saves the paused guest to `path` (written elsewhere first, then renamed, so a reader
+   * never sees half a file) and lets it run on.
+   */
+  async save(path: string, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const qmp = await this.connectQmp(deadline);
+    const temp = `${path}.${process.pid}.tmp`;
+    await qmp.execute('stop');
+    try {
+      await qmp.execute('migrate', { uri: `exec:cat > ${shellQuote(temp)}` });
+      for (;;) {
+        const info = await qmp.execute<{ status?: string; 'error-desc'?: string }>('query-migrate');
+        if (info.status === 'completed') break;
+        if (info.status === 'failed' || info.status === 'cancelled') throw new Error(`saving the guest failed: ${info['error-desc'] ?? info.status}`);
+        if (Date.now() > deadline) throw new Error('saving the guest took too long');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      renameSync(temp, path);
+    } catch (error) {
+      rmSync(temp, { force: true });
+      throw error;
+    } finally {
+      await qmp.execute('cont');
+    }
   }
 
   /** Connects to QEMU's end of the virtio-serial port once QEMU has created the socket. */
