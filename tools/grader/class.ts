@@ -445,7 +445,8 @@ async function main(): Promise<number> {
     await session?.stop().catch(() => undefined);
     rmSync(runDir, { recursive: true, force: true });
   };
-  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  // Ctrl-C, a closed terminal or a CI timeout: never leave a virtual machine behind.
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) process.once(signal, () => void cleanup().then(() => process.exit(code)));
 
   const boot = async (why: string | undefined): Promise<boolean> => {
     await session?.stop().catch(() => undefined);
