@@ -478,8 +478,16 @@ export default defineLab({
       hint: 'addMembership(1) on a socket of unit 30, then receive forever; print formatEvent() of each event; stop after `count N`.',
       run: async (t) => {
         const monitorRun = cli(t, ['monitor', 'count', '6']);
-        const ready = await waitForListener(t, Math.max(1000, t.remainingMs() - 8000));
-        check(ready, 'no socket of unit 30 joined group 1 (see /proc/net/netlink): the monitor never subscribed');
+        // A monitor that ends before it subscribes fails now, not when the budget runs out.
+        let ended: Awaited<typeof monitorRun> | undefined;
+        void monitorRun.then((r) => (ended = r));
+        const ready = await waitForListener(t, Math.max(1000, t.remainingMs() - 8000), () => ended !== undefined);
+        check(
+          ready,
+          ended
+            ? `the monitor ended (exit status ${ended.code}) before any socket of unit 30 joined group 1: ${ended.stderr.split('\n').find((l) => /^\w*Error\b/.test(l)) ?? (ended.stderr.trim().split('\n')[0] || 'it printed nothing')}`
+            : 'no socket of unit 30 joined group 1 (see /proc/net/netlink): the monitor never subscribed',
+        );
         const base = { table: 'mon', dst: '10.1.0.0', plen: 16 };
         await withReference(async (ref) => {
           await ref.request(NLRTM_NEWTABLE, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, tableAttributes('mon'));

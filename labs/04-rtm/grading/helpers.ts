@@ -48,9 +48,9 @@ export function ipText(r: RefRoute, showTable = false): string {
  * Waits until some socket of nl_rtm's unit has joined multicast group 1, as
  * the kernel reports in /proc/net/netlink (columns: sk Eth Pid Groups ...).
  */
-export async function waitForListener(t: TestContext, timeoutMs: number): Promise<boolean> {
+export async function waitForListener(t: TestContext, timeoutMs: number, giveUp: () => boolean = () => false): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && !t.signal.aborted) {
+  while (Date.now() < deadline && !t.signal.aborted && !giveUp()) {
     const lines = readFileSync('/proc/net/netlink', 'utf8').split('\n').slice(1);
     for (const line of lines) {
       const f = line.trim().split(/\s+/);
