@@ -13,7 +13,7 @@
  * The last line is "N passed, M failed".
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gradeJob } from '../grader/grade-job.ts';
@@ -110,8 +110,9 @@ if (only.has('labs')) {
     const session = new GradingSession({ lab, progress: quiet }, solution.module);
     try {
       await session.start();
+      record(`lab ${lab.number}: kernel started (${session.guestStart})`, true, started);
     } catch (error) {
-      record(`lab ${lab.number}: kernel boots`, false, started, (error as Error).message);
+      record(`lab ${lab.number}: kernel starts`, false, started, (error as Error).message);
       await session.stop();
       continue;
     }
@@ -133,6 +134,34 @@ if (only.has('labs')) {
     }
     await session.stop();
   }
+}
+
+// 4. A saved guest that cannot be restored must cost a boot, never a failed run.
+if (only.has('labs') && labs[0]) {
+  const lab = labs[0];
+  console.log('• a damaged saved guest is replaced');
+  const started = Date.now();
+  const definition = await loadLabDefinition(definitionPathOf(lab, 'solution'));
+  const probe = new GradingSession({ lab, progress: quiet }, definition.module);
+  let detail = '';
+  let ok = false;
+  try {
+    await probe.start(); // restores (or boots and saves) so the snapshot path is known
+    await probe.stop();
+    const file = probe.snapshotFile ?? '';
+    const size = existsSync(file) ? statSync(file).size : 0;
+    writeFileSync(file, readFileSync(file).subarray(0, 1 << 20)); // cut short, as a full disk would
+    const session = new GradingSession({ lab, progress: quiet }, definition.module);
+    await session.start();
+    const result = await gradeJob(session, lab, { variant: 'solution', definition, filter: [definition.tests[0]!.name] });
+    await session.stop();
+    const resaved = existsSync(file) ? statSync(file).size : 0;
+    ok = session.guestStart === 'booted after a failed restore' && result.passed && resaved > size / 2;
+    detail = `start: ${session.guestStart}; graded ${result.score}/${result.maxScore}; saved again: ${resaved} bytes (was ${size})${result.error ? `; ${result.error.message}` : ''}`;
+  } catch (error) {
+    detail = (error as Error).stack ?? String(error);
+  }
+  record('a damaged saved guest: the run boots instead and saves it again', ok, started, detail);
 }
 
 const passed = checks.filter((c) => c.ok).length;

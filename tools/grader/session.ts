@@ -89,6 +89,10 @@ export class GradingSession {
   private built: BuiltModule | undefined;
   private jobCounter = 0;
   readonly accelerator: Accelerator | 'host';
+  /** How the kernel came up: from the saved guest, by a boot (then saved), or the host's own. */
+  guestStart: 'restored' | 'booted' | 'booted after a failed restore' | 'host' | undefined;
+  /** The saved guest this session restored or wrote. */
+  snapshotFile: string | undefined;
 
   /** `module` is the kernel module every job of this session uses (one per lesson). */
   constructor(
@@ -137,6 +141,7 @@ export class GradingSession {
 
   private async startHostKernel(agent: string, zygote: string): Promise<void> {
     this.options.progress.step(`using this machine's own kernel ${this.kernel.version} (--host-kernel)`);
+    this.guestStart = 'host';
     const write = (name: string, code: string): string => {
       const path = join(cacheDir('guest'), `${name}-${hashOf(code)}.mjs`);
       if (!existsSync(path)) writeFileSync(path, code);
@@ -162,15 +167,19 @@ export class GradingSession {
     };
     let machine = create();
     const saved = snapshotPath({ kernelImage: this.kernel.image, initramfs, machineArgs: machine.machineArgs({ control: '', qmp: '' }) });
+    this.snapshotFile = saved;
+    this.guestStart = 'booted';
     if (existsSync(saved)) {
       progress.step(`starting Linux ${this.kernel.version} from its saved state (${how})`);
       try {
         await machine.boot(60_000, saved);
+        this.guestStart = 'restored';
         return;
       } catch (error) {
         machine.kill();
         rmSync(saved, { force: true });
         progress.done(`could not restore it (${(error as Error).message}); booting afresh`);
+        this.guestStart = 'booted after a failed restore';
         machine = create();
       }
     }

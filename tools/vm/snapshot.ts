@@ -7,7 +7,7 @@
  * agent) and machine arguments it was made with, so all of those make its key. Nothing
  * of the host's files is in it: the guest mounts them after the restore (attach.sh).
  */
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir, hashOf } from './cache.ts';
 
@@ -22,7 +22,9 @@ function stamp(path: string): string {
 /** Where the guest made from these inputs is (or will be) saved. */
 export function snapshotPath(inputs: { kernelImage: string; initramfs: string; machineArgs: string[] }): string {
   const qemu = QEMU_BINARY_DIRS.map((dir) => join(dir, 'qemu-system-x86_64')).find((path) => existsSync(path)) ?? 'qemu-system-x86_64';
-  const key = hashOf('snapshot-v1', stamp(qemu), stamp(inputs.kernelImage), inputs.initramfs, ...inputs.machineArgs);
+  // With KVM the guest sees the host's CPU model; a saved guest does not restore on another.
+  const cpu = /^model name\s*:.*$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[0] ?? '';
+  const key = hashOf('snapshot-v1', stamp(qemu), stamp(inputs.kernelImage), inputs.initramfs, cpu, ...inputs.machineArgs);
   return join(cacheDir('snapshots'), `${key}.state`);
 }
 
