@@ -179,7 +179,15 @@ export class Machine extends EventEmitter {
           resolve();
         }
       };
-      const onExit = (): void => fail(new MachineError('the guest stopped before its agent was ready', this.consoleLog));
+      const onExit = (): void =>
+        fail(
+          new MachineError(
+            restoreFrom
+              ? `QEMU stopped while loading it: ${this.consoleLog.filter((l) => l.startsWith('qemu-system')).at(-1) ?? 'no reason given'}`
+              : 'the guest stopped before its agent was ready',
+            this.consoleLog,
+          ),
+        );
       const onError = (error: Error): void =>
         fail(new MachineError(`cannot start qemu-system-x86_64 (${error.message}); install Debian's qemu-system-x86 package`, this.consoleLog));
       this.on('message', onMessage);
