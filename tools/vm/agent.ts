@@ -20,7 +20,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ProcessResult } from '../grader/api.ts';
 import { KernelLogCursor } from '../grader/kmsg.ts';
-import { collectProcess, runProcess } from '../grader/process.ts';
+import { collectProcess } from '../grader/process.ts';
 import type { AgentToWorker, GuestMessage, HostMessage, JobModule, TestResult, WorkerData, WorkerMessage } from '../grader/protocol.ts';
 import { GUEST_PATHS, IMAGE_AFTER_ATTACH, imagePath } from './guest-paths.ts';
 
@@ -128,24 +128,28 @@ function fillZygotePool(): void {
   while (zygotes.length < ZYGOTE_POOL) startZygote();
 }
 
+/** Student CLIs that are running, by request: a test that runs out of time kills its CLI. */
 const runningClis = new Map<number, ChildProcess>();
 async function runStudentCli(request: Extract<WorkerMessage, { type: 'run-cli' }>): Promise<ProcessResult> {
   const zygote = zygotes.shift();
   const asked = performance.now();
+  let child: ChildProcess;
   if (zygote && (await zygote.ready) && zygote.child.connected) {
-    const { child } = zygote;
+    child = zygote.child;
+    child.send({ script: request.script, args: request.args });
     timings.cliWaitMs = (timings.cliWaitMs ?? 0) + Math.round(performance.now() - asked);
     timings.cliPrestarted = (timings.cliPrestarted ?? 0) + 1;
-    runningClis.set(request.requestId, child);
-    child.send({ script: request.script, args: request.args });
-    const result = await collectProcess(child, { timeoutMs: request.timeoutMs });
-    runningClis.delete(request.requestId);
-    return result;
+  } else {
+    zygote?.child.kill('SIGKILL');
+    child = spawn(process.execPath, [request.script, ...request.args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    timings.cliFresh = (timings.cliFresh ?? 0) + 1;
   }
-  zygote?.child.kill('SIGKILL');
-  timings.cliFresh = (timings.cliFresh ?? 0) + 1;
-  return runProcess(process.execPath, [request.script, ...request.args], { timeoutMs: request.timeoutMs });
+  runningClis.set(request.requestId, child);
+  const result = await collectProcess(child, { timeoutMs: request.timeoutMs });
+  runningClis.delete(request.requestId);
+  return result;
 }
+
 function takeWarmWorker(): Worker {
   const worker = warmWorker ?? new Worker(WORKER_BOOTSTRAP, { eval: true, stdout: true, stderr: true });
   warmWorker = undefined;
