@@ -12,9 +12,9 @@ import { repoRoot, type LabLocation } from './labs.ts';
 import type { GuestMessage, HostMessage, JobModule, TestResult } from './protocol.ts';
 import { writeStarter } from './starter.ts';
 import { bundle, bundleGuestProgram, type Variant } from '../vm/bundle.ts';
-import { cacheDir, hashOf } from '../vm/cache.ts';
+import { cacheDir, hashOf, keepOnly } from '../vm/cache.ts';
 import { ensureInitramfs, type GuestPrograms } from '../vm/initramfs.ts';
-import { removeOtherSnapshots, snapshotPath } from '../vm/snapshot.ts';
+import { snapshotPath } from '../vm/snapshot.ts';
 import { buildModule, type BuiltModule } from '../vm/kbuild.ts';
 import { findKernel, type InstalledKernel } from '../vm/kernel.ts';
 import { scanKernelLog, type KernelProblem } from '../vm/kernel-log.ts';
@@ -188,7 +188,7 @@ export class GradingSession {
     await machine.boot(this.accelerator === 'kvm' ? 30_000 : 180_000);
     try {
       await machine.save(saved);
-      removeOtherSnapshots(saved);
+      keepOnly(saved, '.state'); // a saved guest is hundreds of MB
     } catch (error) {
       progress.done(`could not save the booted kernel (${(error as Error).message}); the next run boots again`);
     }

@@ -29,7 +29,7 @@ function base64(bytes: Uint8Array | undefined): string | undefined {
 let cliRequests = 0;
 const pendingCli = new Map<number, (result: ProcessResult) => void>();
 /** The agent loads the module while this worker imports the lab; tests wait for its go. */
-const started = new Promise<void>((resolve) => {
+const startSignal = new Promise<void>((resolve) => {
   if (!parentPort) return resolve();
   parentPort.on('message', (message: AgentToWorker) => {
     if (message.type === 'start') resolve();
@@ -184,7 +184,7 @@ export async function runLabInWorker(lab: LabDefinition): Promise<void> {
     type: 'list',
     tests: tests.map((t) => ({ name: t.name, points: t.points, timeoutMs: Math.round((t.timeoutMs ?? DEFAULT_TIMEOUT_MS) * data.timeoutScale) })),
   });
-  await started;
+  await startSignal;
   for (const test of tests) post({ type: 'test-end', result: await runOne(test, data) });
   post({ type: 'done' });
 }

@@ -13,10 +13,10 @@
  * everything that goes in.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../grader/labs.ts';
-import { cacheDir, hashOf } from './cache.ts';
+import { cacheDir, fileStamp, hashOf, keepOnly } from './cache.ts';
 import { writeCpio, type CpioEntry } from './cpio.ts';
 import { GUEST_PATHS } from './guest-paths.ts';
 import { moduleClosure, moduleNameOf, type InstalledKernel } from './kernel.ts';
@@ -55,11 +55,7 @@ export function ensureInitramfs(kernel: InstalledKernel, programs: GuestPrograms
   const libraries = sharedLibraries(node);
   const init = readFileSync(INIT_SCRIPT);
   const attach = readFileSync(ATTACH_SCRIPT);
-  const stamp = (path: string): string => {
-    const s = statSync(path);
-    return `${path}:${s.size}:${s.mtimeMs}`;
-  };
-  const key = hashOf('initramfs-v2', kernel.version, init, attach, programs.agent, programs.zygote, process.execPath, ...[BUSYBOX, node, ...libraries, ...modules].map(stamp));
+  const key = hashOf('initramfs-v2', kernel.version, init, attach, programs.agent, programs.zygote, process.execPath, ...[BUSYBOX, node, ...libraries, ...modules].map(fileStamp));
   const target = join(cacheDir('initramfs'), `${kernel.version}-${key}.cpio`);
   if (existsSync(target)) return target;
 
@@ -95,7 +91,6 @@ export function ensureInitramfs(kernel: InstalledKernel, programs: GuestPrograms
   const temp = `${target}.${process.pid}.tmp`;
   writeFileSync(temp, writeCpio(entries));
   renameSync(temp, target);
-  // An image is over 100 MB; keep only the current one.
-  for (const old of readdirSync(cacheDir('initramfs'))) if (old.endsWith('.cpio') && join(cacheDir('initramfs'), old) !== target) rmSync(join(cacheDir('initramfs'), old), { force: true });
+  keepOnly(target, '.cpio'); // an image is over 100 MB
   return target;
 }

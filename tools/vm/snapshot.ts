@@ -7,32 +7,17 @@
  * agent) and machine arguments it was made with, so all of those make its key. Nothing
  * of the host's files is in it: the guest mounts them after the restore (attach.sh).
  */
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheDir, hashOf } from './cache.ts';
+import { cacheDir, fileStamp, hashOf } from './cache.ts';
 
 const QEMU_BINARY_DIRS = ['/usr/bin', '/usr/local/bin', '/bin'];
-
-function stamp(path: string): string {
-  if (!existsSync(path)) return `${path}:missing`;
-  const s = statSync(path);
-  return `${path}:${s.size}:${s.mtimeMs}`;
-}
 
 /** Where the guest made from these inputs is (or will be) saved. */
 export function snapshotPath(inputs: { kernelImage: string; initramfs: string; machineArgs: string[] }): string {
   const qemu = QEMU_BINARY_DIRS.map((dir) => join(dir, 'qemu-system-x86_64')).find((path) => existsSync(path)) ?? 'qemu-system-x86_64';
   // With KVM the guest sees the host's CPU model; a saved guest does not restore on another.
   const cpu = /^model name\s*:.*$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[0] ?? '';
-  const key = hashOf('snapshot-v1', stamp(qemu), stamp(inputs.kernelImage), inputs.initramfs, cpu, ...inputs.machineArgs);
+  const key = hashOf('snapshot-v1', fileStamp(qemu), fileStamp(inputs.kernelImage), inputs.initramfs, cpu, ...inputs.machineArgs);
   return join(cacheDir('snapshots'), `${key}.state`);
-}
-
-/** A saved guest is hundreds of megabytes: keep only the current one. */
-export function removeOtherSnapshots(current: string): void {
-  const dir = cacheDir('snapshots');
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (path !== current && name.endsWith('.state')) rmSync(path, { force: true });
-  }
 }
